@@ -1,0 +1,1 @@
+"""Smart City Connect: the chat bot of Thailand's smart-city programme."""

@@ -1,0 +1,5 @@
+"""`python -m bot` is the `citybot` command."""
+
+from bot.cli import main
+
+main()

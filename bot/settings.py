@@ -1,0 +1,129 @@
+"""Every option of the bot, read once from the environment (and `.env`) and checked together.
+
+One typed class, so that a wrong combination fails at start with the variable's name instead of
+half-way through a webhook.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class SettingsError(ValueError):
+    """Settings that cannot work together; the message names the variable to fix."""
+
+
+class Settings(BaseSettings):
+    """The bot's configuration; field names are the environment variables, case-insensitive."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite+aiosqlite:///./citybot.db"
+    line_channel_secret: SecretStr | None = None
+    line_channel_access_token: SecretStr | None = None
+    line_api_base_url: str = "https://api.line.me"
+    line_reply_token_ttl_seconds: float = Field(default=25.0, gt=0, le=60)
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None
+    public_base_url: str | None = None
+    citybot_timezone: str = "Asia/Bangkok"
+    citybot_env: Literal["development", "production", "test"] = "development"
+    citybot_simulator: bool | None = None
+    citybot_content_dir: str | None = None
+    citybot_materials_base_url: str = "https://smartcity.depa.or.th/materials"
+    citybot_log_level: str = "INFO"
+    citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(ASYNC_DRIVERS):
+            raise SettingsError(
+                f"DATABASE_URL must use an async driver ({' or '.join(ASYNC_DRIVERS)}), "
+                f"got {value.split(':', 1)[0]!r}"
+            )
+        return value
+
+    @field_validator("citybot_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise SettingsError(f"CITYBOT_TIMEZONE {value!r} is not a known time zone") from error
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _https_public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise SettingsError("PUBLIC_BASE_URL must be an https:// URL (platforms require it)")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _channels_complete(self) -> Settings:
+        if bool(self.line_channel_secret) != bool(self.line_channel_access_token):
+            missing = (
+                "LINE_CHANNEL_ACCESS_TOKEN" if self.line_channel_secret else "LINE_CHANNEL_SECRET"
+            )
+            raise SettingsError(f"{missing} is required when the other LINE variable is set")
+        if self.telegram_webhook_secret and not self.telegram_bot_token:
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is required when TELEGRAM_WEBHOOK_SECRET is set"
+            )
+        return self
+
+    @cached_property
+    def timezone(self) -> ZoneInfo:
+        """The zone used for showing times and firing schedules."""
+        return ZoneInfo(self.citybot_timezone)
+
+    @property
+    def line_enabled(self) -> bool:
+        """LINE runs only with both of its credentials."""
+        return self.line_channel_secret is not None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram runs whenever a token is set."""
+        return self.telegram_bot_token is not None
+
+    @property
+    def telegram_polling(self) -> bool:
+        """Without a webhook secret Telegram is polled (development)."""
+        return self.telegram_enabled and self.telegram_webhook_secret is None
+
+    @property
+    def simulator_enabled(self) -> bool:
+        """The browser simulator is on by default on SQLite and never in production."""
+        if self.citybot_env == "production":
+            return False
+        if self.citybot_simulator is not None:
+            return self.citybot_simulator
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line that names the variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # overrides are field values
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            field = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+            message = str(item.get("ctx", {}).get("error", item["msg"]))
+            problems.append(message if field == "settings" else f"{field}: {message}")
+        raise SettingsError("; ".join(problems)) from None

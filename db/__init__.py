@@ -1,0 +1,1 @@
+"""Persistence: models, sessions, repositories and Alembic migrations."""
