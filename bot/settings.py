@@ -7,6 +7,7 @@ half-way through a webhook.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 
 class SettingsError(ValueError):
@@ -88,6 +90,11 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         """The zone used for showing times and firing schedules."""
         return ZoneInfo(self.citybot_timezone)
+
+    @property
+    def content_dir(self) -> Path:
+        """Where `content/` lives: the checkout's, unless CITYBOT_CONTENT_DIR says otherwise."""
+        return Path(self.citybot_content_dir) if self.citybot_content_dir else DEFAULT_CONTENT_DIR
 
     @property
     def line_enabled(self) -> bool:
