@@ -1,0 +1,70 @@
+"""The composition root: everything a running bot needs, built once from Settings.
+
+The CLI builds an App for one command and closes it; `serve` lets the web lifespan start and
+stop it. Later parts (dispatcher, channels, delivery workers, scheduler) become fields here and
+join `start`/`close`, so no module reaches for globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from db.session import create_engine, create_session_factory
+
+# asyncpg waits 60 s for a connection by default; an operator or a probe should hear sooner.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 10.0
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used as configured; the message says why."""
+
+
+def require_sqlite_directory(database_url: str) -> None:
+    """Raise DatabaseUnavailable when a SQLite file would live in a missing directory.
+
+    SQLite itself only says "unable to open database file"; and after a failed connect,
+    aiosqlite's worker thread can outlive a short-lived event loop and crash noisily.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    directory = Path(url.database).expanduser().resolve().parent
+    if not directory.is_dir():
+        raise DatabaseUnavailable(f"DATABASE_URL: directory {directory} does not exist")
+
+
+@dataclass
+class App:
+    """The bot's long-lived parts, owned in one place."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def create(cls, settings: Settings) -> App:
+        """Build the parts from `settings`; nothing connects until first use."""
+        connect_args: dict[str, object] = {}
+        if settings.database_url.startswith("postgresql"):
+            connect_args["timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
+        engine = create_engine(settings.database_url, connect_args=connect_args)
+        return cls(settings=settings, engine=engine, sessions=create_session_factory(engine))
+
+    async def start(self) -> None:
+        """Start background work; the web lifespan calls this before serving."""
+
+    async def close(self) -> None:
+        """Stop background work and release database connections."""
+        await self.engine.dispose()
+
+    async def check_database(self) -> None:
+        """Raise unless the database answers `SELECT 1` (callers bound the wait)."""
+        require_sqlite_directory(self.settings.database_url)
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))

@@ -1,0 +1,372 @@
+"""The `citybot` command: serve the bot, migrate and seed the database, manage invites.
+
+Commands stay thin: they read settings, open the App for one unit of work, call repositories and
+print. Anything an operator can get wrong ends as one `error: …` line and exit code 2, never a
+traceback; a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any, TypeVar
+
+import typer
+from alembic.util.exc import CommandError as AlembicCommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from typer.core import TyperGroup
+
+from bot.app import (
+    DATABASE_CONNECT_TIMEOUT_SECONDS,
+    App,
+    DatabaseUnavailable,
+    require_sqlite_directory,
+)
+from bot.logs import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
+from db.base import utcnow
+from db.enums import ROLES_BY_KIND, Role
+from db.models import Invite, Organisation
+from db.repositories import audit
+from db.repositories import invites as invite_repo
+from db.repositories import organisations as organisation_repo
+
+log = logging.getLogger("bot.cli")
+
+T = TypeVar("T")
+
+USAGE_ERROR = 2
+MAX_INVITE_DAYS = 365
+UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
+# OSErrors that mean "no route to the database server", as opposed to a bug touching a file.
+NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
+
+
+class CommandError(Exception):
+    """A mistake the operator can fix; the message is the whole explanation."""
+
+
+class OperatorErrors(TyperGroup):
+    """The root group: turns operator mistakes from any command into `error: …` and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; report operator mistakes on one line instead of a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (CommandError, SettingsError, DatabaseUnavailable) as error:
+            # One line even when a message (a YAML error, say) spans several.
+            typer.echo(f"error: {' '.join(str(error).split())}", err=True)
+            raise typer.Exit(USAGE_ERROR) from None
+
+
+cli = typer.Typer(
+    cls=OperatorErrors,
+    name="citybot",
+    help="Smart City Connect: the LINE and Telegram bot of Thailand's smart-city programme.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Settings hold tokens; a crash report must not print local variables.
+    pretty_exceptions_show_locals=False,
+)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+invite_cli = typer.Typer(help="Invite codes that let people register.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(invite_cli, name="invite")
+
+
+def main() -> None:
+    """Entry point of the `citybot` console script and of `python -m bot`."""
+    cli(prog_name="citybot")
+
+
+# --- settings and database access ----------------------------------------------------------------
+
+
+def _load_settings() -> Settings:
+    """Settings from the environment, and logging set up to match (redacting their secrets)."""
+    settings = load_settings()
+    configure_logging(settings)
+    return settings
+
+
+def _shown_url(settings: Settings) -> str:
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def _database_problem(error: Exception, settings: Settings) -> str | None:
+    """What an operator should read for a database failure, or None when it is a bug."""
+    where = _shown_url(settings)
+    if isinstance(error, DBAPIError):
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        missing_table = getattr(error.orig, "sqlstate", None) == UNDEFINED_TABLE
+        if missing_table or "no such table" in detail:
+            return f"the database at {where} is not migrated; run `citybot db upgrade` first"
+        return f"cannot use the database at {where}: {detail}"
+    if isinstance(error, AlembicCommandError):
+        return f"cannot migrate the database at {where}: {error}"
+    if isinstance(error, TimeoutError):
+        return (
+            f"the database at {where} did not answer within {DATABASE_CONNECT_TIMEOUT_SECONDS:g} s"
+        )
+    network = isinstance(error, (ConnectionError, socket.gaierror))
+    if network or (isinstance(error, OSError) and error.errno in NETWORK_ERRNOS):
+        return f"cannot reach the database at {where}: {error}"
+    return None
+
+
+@contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """Translate unreachable, missing or unmigrated databases into CommandError."""
+    require_sqlite_directory(settings.database_url)
+    try:
+        yield
+    except (DBAPIError, OSError, AlembicCommandError) as error:
+        problem = _database_problem(error, settings)
+        if problem is None:
+            raise
+        raise CommandError(problem) from None
+
+
+def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on a fresh App, closed afterwards; commit unless it raises."""
+
+    async def run() -> T:
+        app = App.create(settings)
+        try:
+            async with app.sessions() as session, session.begin():
+                return await work(session)
+        finally:
+            await app.close()
+
+    with _database_errors(settings):
+        return asyncio.run(run())
+
+
+async def _organisation(session: AsyncSession, slug: str) -> Organisation:
+    """The organisation `slug`, or a CommandError listing the known slugs."""
+    organisation = await organisation_repo.get_organisation(session=session, slug=slug)
+    if organisation is not None:
+        return organisation
+    known = [org.slug for org in await organisation_repo.list_organisations(session=session)]
+    if not known:
+        raise CommandError(
+            f"unknown organisation {slug!r}: the database has none yet; run `citybot seed`"
+        )
+    raise CommandError(f"unknown organisation {slug!r} (known: {', '.join(sorted(known))})")
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    """`moment` in the display time zone, to the minute, ISO 8601."""
+    return moment.astimezone(settings.timezone).isoformat(timespec="minutes")
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8080,
+) -> None:
+    """Run the web app (webhooks, health, simulator), workers and scheduler in one process."""
+    import uvicorn
+
+    from bot.web import create_web_app
+
+    settings = _load_settings()
+    require_sqlite_directory(settings.database_url)
+    web = create_web_app(App.create(settings))
+    log.info("serving on http://%s:%d (database %s)", host, port, _shown_url(settings))
+    # log_config=None: uvicorn's loggers go through our redacting, one-line handler.
+    uvicorn.run(web, host=host, port=port, log_config=None)
+
+
+@cli.command()
+def seed(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Also add demo members, invites and progress.")
+    ] = False,
+) -> None:
+    """Load organisations, domains, workshops, materials and the rest of content/ (idempotent)."""
+    from bot.catalogue import ContentError
+    from bot.seed import run_seed
+
+    settings = _load_settings()
+    try:
+        with _database_errors(settings):
+            report = asyncio.run(
+                run_seed(
+                    database_url=settings.database_url,
+                    content_dir=settings.content_dir,
+                    materials_base_url=settings.citybot_materials_base_url,
+                    demo=demo,
+                )
+            )
+    except ContentError as error:
+        raise CommandError(f"content is not valid, nothing was seeded: {error}") from None
+    typer.echo(report.summary())
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration the database lacks."""
+    from db.migrate import upgrade
+
+    settings = _load_settings()
+    with _database_errors(settings):
+        upgrade(settings.database_url)
+    typer.echo(f"database {_shown_url(settings)} is at the latest schema")
+
+
+@invite_cli.command("create")
+def invite_create(
+    org: Annotated[str, typer.Option("--org", help="Organisation slug, e.g. khon-kaen or depa.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="executive or officer (city), partner (firm), coordinator or admin (depa).",
+        ),
+    ],
+    uses: Annotated[
+        int, typer.Option("--uses", help="How many people may use it (1 or more).")
+    ] = 1,
+    days: Annotated[
+        int, typer.Option("--days", help=f"Days until it expires (1 to {MAX_INVITE_DAYS}).")
+    ] = 14,
+) -> None:
+    """Create an invite code; the code alone is the last line of output."""
+    if uses < 1:
+        raise CommandError(f"--uses must be 1 or more, got {uses}")
+    if not 1 <= days <= MAX_INVITE_DAYS:
+        raise CommandError(f"--days must be from 1 to {MAX_INVITE_DAYS}, got {days}")
+    try:
+        wanted = Role(role)
+    except ValueError:
+        raise CommandError(
+            f"unknown role {role!r} (roles: {', '.join(r.value for r in Role)})"
+        ) from None
+    settings = _load_settings()
+    now = utcnow()
+
+    async def create(session: AsyncSession) -> tuple[Invite, Organisation]:
+        organisation = await _organisation(session, org)
+        fitting = ROLES_BY_KIND[organisation.kind]
+        if wanted not in fitting:
+            raise CommandError(
+                f"role {wanted.value!r} does not fit {organisation.slug!r}, a "
+                f"{organisation.kind.value} (it takes {' or '.join(sorted(fitting))})"
+            )
+        invite = await invite_repo.create_invite(
+            session=session,
+            organisation_id=organisation.id,
+            role=wanted,
+            max_uses=uses,
+            valid_for=timedelta(days=days),
+            now=now,
+        )
+        await audit.record(
+            session=session,
+            now=now,
+            action="invite.create",
+            target=f"invite:{invite.code}",
+            details={
+                "organisation": organisation.slug,
+                "role": wanted.value,
+                "max_uses": uses,
+                "expires_at": invite.expires_at.isoformat(),
+                "via": "cli",
+            },
+        )
+        return invite, organisation
+
+    invite, organisation = _in_session(settings, create)
+    typer.echo(
+        f"invite for {organisation.slug} ({organisation.name_en}) as {invite.role.value}: "
+        f"{invite.max_uses} use{'s' if invite.max_uses != 1 else ''}, expires "
+        f"{_local(invite.expires_at, settings)} ({settings.citybot_timezone})"
+    )
+    typer.echo(invite.code)
+
+
+@invite_cli.command("list")
+def invite_list(
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organisation's invites.")
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Include revoked, expired and used-up invites.")
+    ] = False,
+) -> None:
+    """List invites, newest first: usable ones only unless --all."""
+    settings = _load_settings()
+    now = utcnow()
+
+    async def collect(session: AsyncSession) -> tuple[list[Invite], dict[int, str]]:
+        only = (await _organisation(session, org)).id if org else None
+        found = await invite_repo.list_invites(
+            session=session, organisation_id=only, include_inactive=show_all, now=now
+        )
+        slugs = {o.id: o.slug for o in await organisation_repo.list_organisations(session=session)}
+        return found, slugs
+
+    found, slugs = _in_session(settings, collect)
+    if not found:
+        typer.echo("no invites" if show_all else "no usable invites (--all shows the others)")
+        return
+    expires = f"EXPIRES ({settings.citybot_timezone})"
+    typer.echo(f"{'CODE':<10}{'ORGANISATION':<22}{'ROLE':<13}{'USES':<7}{expires:<24}STATE")
+    for invite in found:
+        typer.echo(
+            f"{invite.code:<10}{slugs[invite.organisation_id]:<22}{invite.role.value:<13}"
+            f"{f'{invite.uses}/{invite.max_uses}':<7}{_local(invite.expires_at, settings):<24}"
+            f"{_state(invite, now)}"
+        )
+
+
+def _state(invite: Invite, now: datetime) -> str:
+    if invite.revoked_at is not None:
+        return "revoked"
+    if invite.expires_at <= now:
+        return "expired"
+    if invite.uses >= invite.max_uses:
+        return "used up"
+    return "usable"
+
+
+@invite_cli.command("revoke")
+def invite_revoke(
+    code: Annotated[str, typer.Argument(help="The invite code (case and dashes do not matter).")],
+) -> None:
+    """Revoke an invite so nobody else can register with it."""
+    settings = _load_settings()
+    now = utcnow()
+
+    async def revoke(session: AsyncSession) -> tuple[Invite, bool]:
+        invite = await invite_repo.get_invite(session=session, code=code)
+        if invite is None:
+            raise CommandError(f"no invite with code {invite_repo.normalise_code(code)!r}")
+        revoked_now = await invite_repo.revoke_invite(session=session, code=invite.code, now=now)
+        if revoked_now:
+            await audit.record(
+                session=session,
+                now=now,
+                action="invite.revoke",
+                target=f"invite:{invite.code}",
+                details={"role": invite.role.value, "uses": invite.uses, "via": "cli"},
+            )
+        return invite, revoked_now
+
+    invite, revoked_now = _in_session(settings, revoke)
+    # Revoking twice is no mistake worth failing a script for: the invite is unusable either way.
+    when = _local(invite.revoked_at or now, settings)
+    typer.echo(
+        f"invite {invite.code} {'revoked' if revoked_now else 'was already revoked'} at {when}"
+    )
