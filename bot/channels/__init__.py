@@ -1,0 +1,1 @@
+"""Channel adapters: platform input in as our events, our replies out as platform calls."""

@@ -1,0 +1,1 @@
+"""The channel-neutral runtime: events in, replies out, and everything between."""

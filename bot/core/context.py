@@ -1,0 +1,73 @@
+"""What a handler gets besides its event: a frozen, typed view of who, where and with what."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.dates import format_date, format_datetime
+from bot.core.state import StateStore
+from bot.core.texts import Texts, Translator
+from bot.settings import Settings
+from db.enums import Language
+from db.models import Chat, Identity, Member
+
+
+@dataclass(frozen=True, kw_only=True)
+class Services:
+    """Process-wide collaborators, built once by the composition root."""
+
+    settings: Settings
+    texts: Texts
+    clock: Clock
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The display time zone."""
+        return self.settings.timezone
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """One event's context: one database session, the sender, the chat, their state."""
+
+    session: AsyncSession
+    services: Services
+    identity: Identity
+    member: Member | None
+    chat: Chat
+    state: StateStore
+    language: Language
+    now: datetime
+    args: str = ""
+
+    @property
+    def t(self) -> Translator:
+        """Texts in this person's language."""
+        return self.services.texts.bind(self.language)
+
+    def in_language(self, language: Language) -> Context:
+        """The same context speaking another language (after /lang)."""
+        return dataclasses.replace(self, language=language)
+
+    def local(self, item: object, field: str) -> str:
+        """`item.<field>_th` or `item.<field>_en`, whichever this person reads."""
+        return str(getattr(item, f"{field}_{self.language.value}"))
+
+    def with_member(self, member: Member | None) -> Context:
+        """The same context after registration or erasure."""
+        language = member.language if member is not None else self.language
+        return dataclasses.replace(self, member=member, language=language)
+
+    def when(self, moment: datetime) -> str:
+        """A date and time as this person reads it."""
+        return format_datetime(moment, self.language, self.services.zone)
+
+    def day(self, moment: datetime) -> str:
+        """A date as this person reads it."""
+        return format_date(moment, self.language, self.services.zone)

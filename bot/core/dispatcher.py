@@ -1,0 +1,147 @@
+"""The one path every event takes: identity → chat → member → state → route → authz → handler.
+
+One database session and transaction per event; a handler's failure rolls it back and the person
+gets an apology in their language, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.context import Context, Services
+from bot.core.events import Event, Unfollowed
+from bot.core.replies import Reply, Text
+from bot.core.router import RouteKind, Router, find_route
+from bot.core.state import StateStore
+from bot.core.texts import Texts
+from db.enums import Language, MemberStatus
+from db.models import Identity, Member
+from db.repositories.conversations import load_state
+from db.repositories.identities import ensure_chat, ensure_identity
+
+log = logging.getLogger(__name__)
+
+
+def platform_language(hint: str | None) -> Language | None:
+    """Our language for a platform's hint such as `en-US` or `th`; None when we have no match."""
+    if not hint:
+        return None
+    primary = hint.replace("_", "-").split("-", 1)[0].casefold()
+    return Language(primary) if primary in {lang.value for lang in Language} else None
+
+
+def language_for(identity: Identity, member: Member | None) -> Language:
+    """A member's chosen language, else the platform's hint, else Thai."""
+    if member is not None:
+        return member.language
+    return identity.language or Language.TH
+
+
+def command_keywords(texts: Texts, routers: Sequence[Router]) -> dict[str, frozenset[str]]:
+    """Each command's keywords, from `commands.<name>.keywords` in every language."""
+    keywords: dict[str, frozenset[str]] = {}
+    for route in (route for router in routers for route in router.routes):
+        if route.kind is not RouteKind.COMMAND:
+            continue
+        for name in route.names:
+            key = f"commands.{name}.keywords"
+            if not texts.has(key):
+                continue
+            words = {
+                " ".join(word.casefold().split())
+                for language in Language
+                for word in texts.get(language, key).split(",")
+            }
+            keywords[name] = frozenset(word for word in words if word)
+    return keywords
+
+
+class Dispatcher:
+    """Turns events into replies through the routers, one transaction per event."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        routers: Sequence[Router],
+        services: Services,
+    ) -> None:
+        self._sessions = sessions
+        self._routers = tuple(routers)
+        self.services = services
+        self._keywords = command_keywords(services.texts, self._routers)
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """The replies to `event`; an unexpected error becomes an apology."""
+        language = platform_language(event.user.language if event.user else None) or Language.TH
+        try:
+            async with self._sessions() as session, session.begin():
+                return await self._dispatch(session, event)
+        except Exception:
+            log.exception(
+                "handling %s from %s failed", type(event).__name__, event.chat.channel.value
+            )
+            return [Text(text=self.services.texts.get(language, "errors.internal"))]
+
+    async def _dispatch(self, session: AsyncSession, event: Event) -> list[Reply]:
+        now = self.services.clock.now()
+        if event.user is None:
+            return []  # nothing to answer to (for example, a group event without a sender)
+        identity, _ = await ensure_identity(
+            session=session,
+            channel=event.channel,
+            external_id=event.user.external_id,
+            language=platform_language(event.user.language),
+            now=now,
+        )
+        if isinstance(event, Unfollowed):
+            identity.blocked = True
+        elif identity.blocked:
+            identity.blocked = False  # any event but unfollow means the account is reachable
+        chat = await ensure_chat(
+            session=session,
+            channel=event.channel,
+            external_id=event.chat.external_id,
+            kind=event.chat.kind,
+            title=event.chat.title,
+            now=now,
+        )
+        member = await self._member(session, identity)
+        if member is not None:
+            member.last_channel, member.last_seen_at = event.channel, now
+        state_row = await load_state(session=session, identity_id=identity.id, now=now)
+        match = find_route(
+            self._routers,
+            event,
+            step=state_row.step if state_row is not None else None,
+            in_group=event.chat.is_group,
+            keywords=self._keywords,
+        )
+        if match is None:
+            return []
+        context = Context(
+            session=session,
+            services=self.services,
+            identity=identity,
+            member=member,
+            chat=chat,
+            state=StateStore(session=session, identity_id=identity.id, row=state_row, now=now),
+            language=language_for(identity, member),
+            now=now,
+            args=match.args,
+        )
+        if not match.route.access.allows(member):
+            key = "auth.register_first" if member is None else "auth.denied"
+            return [Text(text=context.t(key))]
+        replies: list[Reply] = await match.route.handler(event, context)
+        return replies
+
+    @staticmethod
+    async def _member(session: AsyncSession, identity: Identity) -> Member | None:
+        if identity.member_id is None:
+            return None
+        member = await session.get(Member, identity.member_id)
+        return member if member is not None and member.status is MemberStatus.ACTIVE else None

@@ -1,0 +1,102 @@
+"""What goes out: the reply vocabulary handlers return and every adapter knows how to render.
+
+Limits here are the strictest common ones; adapters split or shorten further for their platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_CHOICES = 13  # LINE quick reply's ceiling; Telegram keyboards take as many
+MAX_CARDS = 10
+
+
+class ReplyError(ValueError):
+    """A reply that no channel could render."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reply:
+    """Base of every reply."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Text(Reply):
+    """Plain text; adapters split it at their platform's length limit."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Choice:
+    """One option: a short label and the payload that comes back as `ChoiceSelected`."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Choices(Reply):
+    """A question with options; the first option is the suggested one."""
+
+    text: str
+    options: tuple[Choice, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.options) <= MAX_CHOICES:
+            raise ReplyError(f"Choices takes 1 to {MAX_CHOICES} options, got {len(self.options)}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Button:
+    """A card button: opens `url`, or sends `payload` back as a choice."""
+
+    label: str
+    url: str | None = None
+    payload: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.payload is None):
+            raise ReplyError("a Button has exactly one of url or payload")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Card:
+    """A titled item with an optional link and buttons (a material, an offer, a milestone)."""
+
+    title: str
+    subtitle: str = ""
+    link: str | None = None
+    image_url: str | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Cards(Reply):
+    """A list or carousel of cards, introduced by `text`."""
+
+    text: str
+    cards: tuple[Card, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.cards) <= MAX_CARDS:
+            raise ReplyError(f"Cards takes 1 to {MAX_CARDS} cards, got {len(self.cards)}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Link(Reply):
+    """A sentence with one link to open."""
+
+    text: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Document(Reply):
+    """A file to hand over; channels that cannot send files send a link card instead."""
+
+    title: str
+    url: str
+    caption: str = ""
+    file_name: str | None = None

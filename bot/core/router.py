@@ -1,0 +1,231 @@
+"""Routes from events to handlers: commands, keywords, choices, flow steps, events, fallbacks.
+
+One router per feature module; `handlers.ROUTERS` lists them in order, so precedence is visible
+in one place. Each route declares who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, TypeVar
+
+from bot.core.authz import MEMBERS, Access
+from bot.core.context import Context
+from bot.core.events import ChoiceSelected, Event, TextReceived
+from bot.core.replies import Reply
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any, Context], Awaitable[list[Reply]]]
+H = TypeVar("H", bound=Handler)
+
+
+class RouteKind(Enum):
+    """How a route matches; the dispatcher tries kinds in this order."""
+
+    COMMAND = 1
+    CHOICE = 2
+    STEP = 3
+    TEXT = 4
+    EVENT = 5
+    FALLBACK = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One way into a handler."""
+
+    kind: RouteKind
+    handler: Handler
+    access: Access
+    names: frozenset[str] = frozenset()  # command names, choice prefixes or step values
+    event_type: type[Event] | None = None
+    predicate: Callable[[str], bool] | None = None
+    in_groups: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The route found for an event, with what followed the command or payload prefix."""
+
+    route: Route
+    args: str
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """`/materials@citybot energy` → ("materials", "energy"); None for non-commands."""
+    stripped = text.strip()
+    if not stripped.startswith("/") or len(stripped) < 2:
+        return None
+    head, _, rest = stripped[1:].partition(" ")
+    name = head.split("@", 1)[0].casefold()
+    return (name, rest.strip()) if name else None
+
+
+def split_payload(payload: str) -> tuple[str, str]:
+    """`mat:s:2` → ("mat", "s:2")."""
+    prefix, _, rest = payload.partition(":")
+    return prefix, rest
+
+
+def match_keyword(text: str, keywords: frozenset[str], *, exact_only: bool) -> str | None:
+    """The arguments after a keyword that starts `text`, or None.
+
+    Inside a flow only an exact keyword interrupts, so a free-text answer that merely begins
+    with a keyword is not mistaken for a command.
+    """
+    folded = " ".join(text.casefold().split())
+    for keyword in keywords:
+        if folded == keyword:
+            return ""
+        if not exact_only and folded.startswith(keyword + " "):
+            return text.strip()[len(keyword) :].strip()
+    return None
+
+
+class Router:
+    """A feature's routes, registered with decorators."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.routes: list[Route] = []
+
+    def _add(self, route: Route) -> None:
+        self.routes.append(route)
+
+    def command(self, *names: str, access: Access = MEMBERS) -> Callable[[H], H]:
+        """`/name args`, a `cmd:name` button, or a keyword from `commands.<name>.keywords`."""
+
+        def register(handler: H) -> H:
+            self._add(
+                Route(
+                    RouteKind.COMMAND,
+                    handler,
+                    access,
+                    names=frozenset(n.casefold() for n in names),
+                )
+            )
+            return handler
+
+        return register
+
+    def choice(self, *prefixes: str, access: Access = MEMBERS) -> Callable[[H], H]:
+        """A picked option whose payload starts with `prefix:`."""
+
+        def register(handler: H) -> H:
+            self._add(Route(RouteKind.CHOICE, handler, access, names=frozenset(prefixes)))
+            return handler
+
+        return register
+
+    def step(self, *steps: StrEnum, access: Access = MEMBERS) -> Callable[[H], H]:
+        """Text typed while the sender is at one of `steps` of a flow."""
+
+        def register(handler: H) -> H:
+            values = frozenset(step.value for step in steps)
+            self._add(Route(RouteKind.STEP, handler, access, names=values))
+            return handler
+
+        return register
+
+    def text(
+        self,
+        predicate: Callable[[str], bool],
+        *,
+        access: Access = MEMBERS,
+        in_groups: bool = False,
+    ) -> Callable[[H], H]:
+        """Free text for which `predicate` holds (for example, something shaped like a code)."""
+
+        def register(handler: H) -> H:
+            self._add(
+                Route(RouteKind.TEXT, handler, access, predicate=predicate, in_groups=in_groups)
+            )
+            return handler
+
+        return register
+
+    def event(self, event_type: type[Event], *, access: Access = MEMBERS) -> Callable[[H], H]:
+        """Any event of `event_type` (follow, join, sticker, file…)."""
+
+        def register(handler: H) -> H:
+            self._add(Route(RouteKind.EVENT, handler, access, event_type=event_type))
+            return handler
+
+        return register
+
+    def fallback(self, *, access: Access = MEMBERS, in_groups: bool = False) -> Callable[[H], H]:
+        """What answers when nothing else does."""
+
+        def register(handler: H) -> H:
+            self._add(Route(RouteKind.FALLBACK, handler, access, in_groups=in_groups))
+            return handler
+
+        return register
+
+
+COMMAND_PAYLOAD = "cmd"
+
+
+def find_route(
+    routers: Sequence[Router],
+    event: Event,
+    *,
+    step: str | None,
+    in_group: bool,
+    keywords: Mapping[str, frozenset[str]],
+) -> Match | None:
+    """The first route, by kind precedence then router order, that takes `event`.
+
+    `keywords` maps a command name to the words (from content/, every language) that invoke it.
+    """
+    routes = [route for router in routers for route in router.routes]
+    if in_group:
+        routes = [route for route in routes if route.in_groups]
+
+    def by_keyword(route: Route) -> str | None:
+        assert isinstance(event, TextReceived)
+        for name in route.names:
+            args = match_keyword(
+                event.text, keywords.get(name, frozenset()), exact_only=bool(step)
+            )
+            if args is not None:
+                return args
+        return None
+
+    def first(kind: RouteKind, test: Callable[[Route], str | None]) -> Match | None:
+        for route in routes:
+            if route.kind is kind and (args := test(route)) is not None:
+                return Match(route, args)
+        return None
+
+    if isinstance(event, TextReceived):
+        command = parse_command(event.text)
+        if command is not None:
+            name, args = command
+            return first(RouteKind.COMMAND, lambda r: args if name in r.names else None) or first(
+                RouteKind.FALLBACK, lambda _r: event.text
+            )
+        found = first(RouteKind.COMMAND, by_keyword)
+        if found is None and step is not None:
+            found = first(RouteKind.STEP, lambda r: event.text if step in r.names else None)
+        if found is None:
+            text = event.text.strip()
+            found = first(
+                RouteKind.TEXT,
+                lambda r: text if r.predicate is not None and r.predicate(text) else None,
+            )
+        return found or first(RouteKind.FALLBACK, lambda _r: event.text)
+    if isinstance(event, ChoiceSelected):
+        prefix, rest = split_payload(event.payload)
+        if prefix == COMMAND_PAYLOAD:
+            name, _, args = rest.partition(" ")
+            return first(RouteKind.COMMAND, lambda r: args if name in r.names else None)
+        return first(RouteKind.CHOICE, lambda r: rest if prefix in r.names else None) or first(
+            RouteKind.FALLBACK, lambda _r: ""
+        )
+    return first(
+        RouteKind.EVENT,
+        lambda r: "" if r.event_type is not None and isinstance(event, r.event_type) else None,
+    )

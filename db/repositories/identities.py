@@ -1,0 +1,98 @@
+"""Chat accounts and chats: found or created on first contact, safely under concurrency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import Channel, ChatKind, Language
+from db.models import Chat, Identity
+
+
+def _insert_ignoring_conflict(session: AsyncSession, model: type[Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing()
+
+
+async def get_identity(
+    *, session: AsyncSession, channel: Channel, external_id: str
+) -> Identity | None:
+    """The identity of a chat account, or None if it never wrote to us."""
+    return await session.scalar(
+        select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
+    )
+
+
+async def ensure_identity(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    external_id: str,
+    language: Language | None,
+    now: datetime,
+) -> tuple[Identity, bool]:
+    """The identity for this account, created if new; True when it was just created.
+
+    Two events from a new account can race; the conflict-ignoring insert makes both see one row.
+    """
+    statement = _insert_ignoring_conflict(session, Identity).values(
+        channel=channel,
+        external_id=external_id,
+        language=language,
+        blocked=False,
+        created_at=now,
+        updated_at=now,
+        last_seen_at=now,
+    )
+    result = await session.execute(statement)
+    created = bool(getattr(result, "rowcount", 0))
+    identity = await get_identity(session=session, channel=channel, external_id=external_id)
+    assert identity is not None  # inserted above or already there
+    if not created:
+        identity.last_seen_at = now
+    return identity, created
+
+
+async def list_member_identities(*, session: AsyncSession, member_id: int) -> list[Identity]:
+    """Every chat account linked to a member, oldest first."""
+    return list(
+        await session.scalars(
+            select(Identity).where(Identity.member_id == member_id).order_by(Identity.id)
+        )
+    )
+
+
+async def ensure_chat(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    external_id: str,
+    kind: ChatKind,
+    title: str | None,
+    now: datetime,
+) -> Chat:
+    """The chat row for a conversation, created on first sight; a new title is kept."""
+    await session.execute(
+        _insert_ignoring_conflict(session, Chat).values(
+            channel=channel,
+            external_id=external_id,
+            kind=kind,
+            title=title,
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    chat = await session.scalar(
+        select(Chat).where(Chat.channel == channel, Chat.external_id == external_id)
+    )
+    assert chat is not None
+    if title and chat.title != title:
+        chat.title = title
+    return chat

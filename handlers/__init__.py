@@ -1,0 +1,12 @@
+"""Channel-neutral features. `ROUTERS` is the one place that says which feature goes first."""
+
+from bot.core.router import Router
+from handlers import account, help, materials, onboarding, team
+
+ROUTERS: list[Router] = [
+    onboarding.router,
+    account.router,
+    team.router,
+    materials.router,
+    help.router,  # last: it holds the fallback
+]

@@ -1,0 +1,83 @@
+"""Help, and everything nobody else answered: unknown words, stickers, files, group arrivals."""
+
+from __future__ import annotations
+
+from bot.core.authz import ANYONE
+from bot.core.context import Context
+from bot.core.events import (
+    Event,
+    FileReceived,
+    JoinedGroup,
+    LeftGroup,
+    LocationShared,
+    StickerReceived,
+    TextReceived,
+)
+from bot.core.replies import Reply, Text
+from bot.core.router import Router, parse_command
+from handlers.menu import main_menu, menu_commands
+from handlers.onboarding import greet
+
+router = Router("help")
+
+
+def command_list(ctx: Context) -> str:
+    """One line per command this person may use."""
+    return "\n".join(ctx.t(f"commands.{name}.help") for name in menu_commands(ctx))
+
+
+@router.command("help", "menu", access=ANYONE)
+async def help_command(_event: Event, ctx: Context) -> list[Reply]:
+    """What this person can do, as text and buttons."""
+    if ctx.member is None:
+        return [main_menu(ctx, ctx.t("help.newcomer", commands=command_list(ctx)))]
+    return [main_menu(ctx, ctx.t("help.member", commands=command_list(ctx)))]
+
+
+@router.event(StickerReceived, access=ANYONE)
+async def sticker(_event: StickerReceived, ctx: Context) -> list[Reply]:
+    """A sticker is friendly; answer in kind and show the way on."""
+    if ctx.member is None:
+        return await greet(ctx)
+    return [main_menu(ctx, ctx.t("help.sticker"))]
+
+
+@router.event(FileReceived, access=ANYONE)
+async def file_received(_event: FileReceived, ctx: Context) -> list[Reply]:
+    """Files are not used outside a flow that asks for evidence."""
+    if ctx.member is None:
+        return await greet(ctx)
+    return [main_menu(ctx, ctx.t("help.file_received"))]
+
+
+@router.event(LocationShared, access=ANYONE)
+async def location(_event: LocationShared, ctx: Context) -> list[Reply]:
+    """Locations are not used yet; say so rather than stay silent."""
+    if ctx.member is None:
+        return await greet(ctx)
+    return [main_menu(ctx, ctx.t("help.location_received"))]
+
+
+@router.event(JoinedGroup, access=ANYONE)
+async def joined_group(_event: JoinedGroup, ctx: Context) -> list[Reply]:
+    """Added to a group: explain how it becomes a city team's chat."""
+    return [Text(text=ctx.t("groups.joined"))]
+
+
+@router.event(LeftGroup, access=ANYONE)
+async def left_group(_event: LeftGroup, ctx: Context) -> list[Reply]:
+    """Removed from a group: stop sending there."""
+    ctx.chat.active = False
+    return []
+
+
+@router.fallback(access=ANYONE)
+async def fallback(event: Event, ctx: Context) -> list[Reply]:
+    """Newcomers are greeted; members get a hint in their language and their menu."""
+    if ctx.member is None:
+        return await greet(ctx)
+    if isinstance(event, TextReceived):
+        command = parse_command(event.text)
+        if command is not None:
+            return [main_menu(ctx, ctx.t("help.unknown_command", command=command[0][:32]))]
+    return [main_menu(ctx, ctx.t("help.unknown"))]

@@ -1,0 +1,39 @@
+"""The role's main menu: what a member sees after registering and when asking for help."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.replies import Choice, Choices
+from bot.core.router import COMMAND_PAYLOAD
+from db.enums import Role
+
+# Commands offered as buttons, by role; every one is a real command of some router.
+MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
+    None: ("start", "lang", "help"),
+    Role.EXECUTIVE: ("materials", "invite", "whoami", "link", "lang", "help"),
+    Role.OFFICER: ("materials", "whoami", "link", "lang", "help"),
+    Role.PARTNER: ("materials", "whoami", "link", "lang", "help"),
+    Role.COORDINATOR: ("materials", "invite", "whoami", "link", "lang", "help"),
+    Role.ADMIN: ("materials", "invite", "whoami", "link", "lang", "help"),
+}
+
+
+def menu_commands(ctx: Context) -> tuple[str, ...]:
+    """The commands this person's role can use, in menu order."""
+    return MENU_COMMANDS[ctx.member.role if ctx.member else None]
+
+
+def main_menu(ctx: Context, text: str) -> Choices:
+    """`text` followed by the role's menu as buttons."""
+    return Choices(
+        text=text,
+        options=tuple(
+            Choice(label=ctx.t(f"commands.{name}.label"), payload=f"{COMMAND_PAYLOAD}:{name}")
+            for name in menu_commands(ctx)
+        ),
+    )
+
+
+def role_name(ctx: Context, role: Role) -> str:
+    """A role as people call it, in their language."""
+    return ctx.t(f"roles.{role.value}")

@@ -1,0 +1,112 @@
+"""Routing precedence: commands, keywords, choices, steps, text, events, fallback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import pytest
+
+from bot.core.authz import ANYONE
+from bot.core.context import Context
+from bot.core.events import ChatRef, ChoiceSelected, Event, StickerReceived, TextReceived
+from bot.core.replies import Choice, Choices, Reply, ReplyError
+from bot.core.router import Router, find_route, match_keyword, parse_command
+from db.enums import Channel, ChatKind
+
+
+class Step(StrEnum):
+    """A test flow."""
+
+    ASK = "demo.ask"
+
+
+router = Router("test")
+
+
+async def _handler(_event: Event, _ctx: Context) -> list[Reply]:
+    return []
+
+
+router.command("help", access=ANYONE)(_handler)
+router.choice("lang", access=ANYONE)(_handler)
+router.step(Step.ASK, access=ANYONE)(_handler)
+router.text(str.isdigit, access=ANYONE)(_handler)
+router.event(StickerReceived, access=ANYONE)(_handler)
+router.fallback(access=ANYONE)(_handler)
+KEYWORDS = {"help": frozenset({"ช่วยเหลือ", "help"})}
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CHAT = ChatRef(channel=Channel.CONSOLE, external_id="c")
+
+
+def _text(text: str) -> TextReceived:
+    return TextReceived(user=None, chat=CHAT, occurred_at=NOW, text=text)
+
+
+def _kind(event: Event, step: str | None = None, group: bool = False) -> str | None:
+    match = find_route([router], event, step=step, in_group=group, keywords=KEYWORDS)
+    return None if match is None else f"{match.route.kind.name}:{match.args}"
+
+
+def test_parse_command_strips_bot_name_and_keeps_arguments() -> None:
+    """`/Materials@citybot  energy plan` → name and arguments."""
+    assert parse_command("/Materials@citybot  energy plan") == ("materials", "energy plan")
+    assert parse_command("/") is None
+    assert parse_command("hello") is None
+
+
+def test_keyword_prefix_only_outside_flows() -> None:
+    """A keyword followed by words is a command, except inside a flow where only exact counts."""
+    assert match_keyword("ช่วยเหลือ  ด่วน", frozenset({"ช่วยเหลือ"}), exact_only=False) == "ด่วน"
+    assert match_keyword("ช่วยเหลือ ด่วน", frozenset({"ช่วยเหลือ"}), exact_only=True) is None
+    assert match_keyword(" HELP ", frozenset({"help"}), exact_only=True) == ""
+
+
+@pytest.mark.parametrize(
+    ("event", "step", "expected"),
+    [
+        (_text("/help me"), None, "COMMAND:me"),
+        (_text("/help"), Step.ASK.value, "COMMAND:"),
+        (_text("ช่วยเหลือ"), Step.ASK.value, "COMMAND:"),
+        (_text("ช่วยเหลือ ทีหลัง"), Step.ASK.value, "STEP:ช่วยเหลือ ทีหลัง"),
+        (_text("ช่วยเหลือ ทีหลัง"), None, "COMMAND:ทีหลัง"),
+        (_text("12345"), None, "TEXT:12345"),
+        (_text("12345"), Step.ASK.value, "STEP:12345"),
+        (_text("/unknown"), None, "FALLBACK:/unknown"),
+        (_text("hello"), None, "FALLBACK:hello"),
+        (
+            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="lang:en"),
+            None,
+            "CHOICE:en",
+        ),
+        (
+            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="cmd:help x"),
+            None,
+            "COMMAND:x",
+        ),
+        (
+            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="old:1"),
+            None,
+            "FALLBACK:",
+        ),
+        (StickerReceived(user=None, chat=CHAT, occurred_at=NOW), None, "EVENT:"),
+    ],
+)
+def test_precedence(event: Event, step: str | None, expected: str) -> None:
+    """Each event goes to the route its kind and the flow state call for."""
+    assert _kind(event, step) == expected
+
+
+def test_groups_get_no_fallback_or_free_text_routes() -> None:
+    """In groups, chatter and unknown commands fall through to nothing."""
+    group = ChatRef(channel=Channel.CONSOLE, external_id="g", kind=ChatKind.GROUP)
+    chatter = TextReceived(user=None, chat=group, occurred_at=NOW, text="12345")
+    assert _kind(chatter, group=True) is None
+    command = TextReceived(user=None, chat=group, occurred_at=NOW, text="/help")
+    assert _kind(command, group=True) == "COMMAND:"
+
+
+def test_choices_are_bounded() -> None:
+    """More than 13 options is refused at construction."""
+    with pytest.raises(ReplyError):
+        Choices(text="x", options=tuple(Choice(label=str(i), payload=f"p:{i}") for i in range(14)))
