@@ -14,8 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.clock import Clock, SystemClock
+from bot.core.context import Services
+from bot.core.dispatcher import Dispatcher
+from bot.core.texts import Texts
 from bot.settings import Settings
 from db.session import create_engine, create_session_factory
+from handlers import ROUTERS
 
 # asyncpg waits 60 s for a connection by default; an operator or a probe should hear sooner.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 10.0
@@ -46,15 +51,25 @@ class App:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    dispatcher: Dispatcher
 
     @classmethod
-    def create(cls, settings: Settings) -> App:
-        """Build the parts from `settings`; nothing connects until first use."""
+    def create(cls, settings: Settings, *, clock: Clock | None = None) -> App:
+        """Build the parts from `settings`; nothing connects until first use.
+
+        Message texts are loaded and cross-checked here, so a broken translation stops the
+        start instead of reaching a person as a blank message.
+        """
         connect_args: dict[str, object] = {}
         if settings.database_url.startswith("postgresql"):
             connect_args["timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
         engine = create_engine(settings.database_url, connect_args=connect_args)
-        return cls(settings=settings, engine=engine, sessions=create_session_factory(engine))
+        sessions = create_session_factory(engine)
+        services = Services(
+            settings=settings, texts=Texts.load(settings.content_dir), clock=clock or SystemClock()
+        )
+        dispatcher = Dispatcher(sessions=sessions, routers=ROUTERS, services=services)
+        return cls(settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher)
 
     async def start(self) -> None:
         """Start background work; the web lifespan calls this before serving."""

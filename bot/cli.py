@@ -11,6 +11,7 @@ import asyncio
 import errno
 import logging
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from bot.app import (
     DatabaseUnavailable,
     require_sqlite_directory,
 )
+from bot.core.texts import TextsError
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from db.base import utcnow
@@ -60,7 +62,7 @@ class OperatorErrors(TyperGroup):
         """Run the command; report operator mistakes on one line instead of a traceback."""
         try:
             return super().invoke(ctx)
-        except (CommandError, SettingsError, DatabaseUnavailable) as error:
+        except (CommandError, SettingsError, DatabaseUnavailable, TextsError) as error:
             # One line even when a message (a YAML error, say) spans several.
             typer.echo(f"error: {' '.join(str(error).split())}", err=True)
             raise typer.Exit(USAGE_ERROR) from None
@@ -162,6 +164,26 @@ async def _organisation(session: AsyncSession, slug: str) -> Organisation:
     raise CommandError(f"unknown organisation {slug!r} (known: {', '.join(sorted(known))})")
 
 
+def _role(name: str) -> Role:
+    """The role called `name`, or a CommandError listing the roles."""
+    try:
+        return Role(name)
+    except ValueError:
+        raise CommandError(
+            f"unknown role {name!r} (roles: {', '.join(r.value for r in Role)})"
+        ) from None
+
+
+def _require_fit(organisation: Organisation, role: Role) -> None:
+    """A CommandError unless `role` exists in organisations of this kind."""
+    fitting = ROLES_BY_KIND[organisation.kind]
+    if role not in fitting:
+        raise CommandError(
+            f"role {role.value!r} does not fit {organisation.slug!r}, a "
+            f"{organisation.kind.value} (it takes {' or '.join(sorted(fitting))})"
+        )
+
+
 def _local(moment: datetime, settings: Settings) -> str:
     """`moment` in the display time zone, to the minute, ISO 8601."""
     return moment.astimezone(settings.timezone).isoformat(timespec="minutes")
@@ -186,6 +208,60 @@ def serve(
     log.info("serving on http://%s:%d (database %s)", host, port, _shown_url(settings))
     # log_config=None: uvicorn's loggers go through our redacting, one-line handler.
     uvicorn.run(web, host=host, port=port, log_config=None)
+
+
+@cli.command()
+def console(
+    user: Annotated[
+        str, typer.Option("--user", help="Your chat account's name on the console channel.")
+    ] = "console",
+    as_member: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="ORG:ROLE",
+            help="Start as a registered member, e.g. khon-kaen:officer (for development).",
+        ),
+    ] = None,
+) -> None:
+    """Chat with the bot in this terminal: one message per line (pipes work); numbers pick."""
+    from bot.channels.console import ConsoleChannel, register_console_member
+
+    settings = _load_settings()
+    wanted: tuple[str, Role] | None = None
+    if as_member is not None:
+        org_slug, _, role_name = as_member.partition(":")
+        wanted = (org_slug, _role(role_name))
+
+    async def chat() -> None:
+        app = App.create(settings)
+        try:
+            if wanted is not None:
+                async with app.sessions() as session, session.begin():
+                    organisation = await _organisation(session, wanted[0])
+                    _require_fit(organisation, wanted[1])
+                    await register_console_member(
+                        session=session,
+                        external_id=user,
+                        organisation=organisation,
+                        role=wanted[1],
+                        now=app.dispatcher.services.clock.now(),
+                    )
+            channel = ConsoleChannel(app.dispatcher, user_id=user, display_name=user)
+            interactive = sys.stdin.isatty()
+            while True:
+                if interactive:
+                    typer.echo("> ", nl=False)
+                line = await asyncio.to_thread(sys.stdin.readline)
+                if not line:
+                    break
+                typer.echo(await channel.say(line.rstrip("\n")))
+                typer.echo("")
+        finally:
+            await app.close()
+
+    with _database_errors(settings):
+        asyncio.run(chat())
 
 
 @cli.command()
@@ -247,23 +323,13 @@ def invite_create(
         raise CommandError(f"--uses must be 1 or more, got {uses}")
     if not 1 <= days <= MAX_INVITE_DAYS:
         raise CommandError(f"--days must be from 1 to {MAX_INVITE_DAYS}, got {days}")
-    try:
-        wanted = Role(role)
-    except ValueError:
-        raise CommandError(
-            f"unknown role {role!r} (roles: {', '.join(r.value for r in Role)})"
-        ) from None
+    wanted = _role(role)
     settings = _load_settings()
     now = utcnow()
 
     async def create(session: AsyncSession) -> tuple[Invite, Organisation]:
         organisation = await _organisation(session, org)
-        fitting = ROLES_BY_KIND[organisation.kind]
-        if wanted not in fitting:
-            raise CommandError(
-                f"role {wanted.value!r} does not fit {organisation.slug!r}, a "
-                f"{organisation.kind.value} (it takes {' or '.join(sorted(fitting))})"
-            )
+        _require_fit(organisation, wanted)
         invite = await invite_repo.create_invite(
             session=session,
             organisation_id=organisation.id,

@@ -8,10 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ChatRef, ChoiceSelected, Event, TextReceived, UserRef
 from bot.core.replies import Button, Cards, Choices, Document, Link, Reply, Text
-from db.enums import Channel
+from db.enums import Channel, Language, MemberStatus, Role
+from db.models import Member, Organisation
+from db.repositories import audit
+from db.repositories.accounts import register_member
+from db.repositories.identities import ensure_identity
 
 
 class ConsoleChannel:
@@ -77,3 +83,42 @@ class ConsoleChannel:
         """Send one typed line through the dispatcher; the rendered answer."""
         event = self.event_for(line, self._dispatcher.services.clock.now())
         return self.render(await self._dispatcher.handle(event))
+
+
+async def register_console_member(
+    *,
+    session: AsyncSession,
+    external_id: str,
+    organisation: Organisation,
+    role: Role,
+    now: datetime,
+) -> Member:
+    """`citybot console --as ORG:ROLE`: a registered member for this console account.
+
+    Development only: it records consent as given, so the audit log says it was the console.
+    """
+    identity, _ = await ensure_identity(
+        session=session, channel=Channel.CONSOLE, external_id=external_id, language=None, now=now
+    )
+    if identity.member_id is not None:
+        existing = await session.get(Member, identity.member_id)
+        if existing is not None and existing.status is MemberStatus.ACTIVE:
+            return existing
+    member = await register_member(
+        session=session,
+        identity=identity,
+        organisation_id=organisation.id,
+        role=role,
+        display_name=external_id,
+        language=Language.TH,
+        now=now,
+    )
+    await audit.record(
+        session=session,
+        action="member.register",
+        now=now,
+        actor_member_id=member.id,
+        target=f"organisation:{organisation.slug}",
+        details={"role": role.value, "via": "console --as"},
+    )
+    return member
