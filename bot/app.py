@@ -7,18 +7,24 @@ join `start`/`close`, so no module reaches for globals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.channel import ChannelAdapter, Ingest
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
+from bot.core.inbox import InboxProcessor
 from bot.core.texts import Texts
+from bot.delivery.worker import OutboxWorker
 from bot.settings import Settings
+from db.enums import Channel
 from db.session import create_engine, create_session_factory
 from handlers import ROUTERS
 
@@ -44,6 +50,18 @@ def require_sqlite_directory(database_url: str) -> None:
         raise DatabaseUnavailable(f"DATABASE_URL: directory {directory} does not exist")
 
 
+def platform_adapters(
+    settings: Settings,
+    ingest: Ingest,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> Sequence[ChannelAdapter]:
+    """The platform channels the settings enable (each imports its SDK only when enabled)."""
+    adapters: list[ChannelAdapter] = []
+    del settings, ingest, sessions, clock  # LINE and Telegram adapters plug in here
+    return adapters
+
+
 @dataclass
 class App:
     """The bot's long-lived parts, owned in one place."""
@@ -52,6 +70,10 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
+    adapters: dict[Channel, ChannelAdapter]
+    inbox: InboxProcessor
+    outbox: OutboxWorker
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -69,13 +91,45 @@ class App:
             settings=settings, texts=Texts.load(settings.content_dir), clock=clock or SystemClock()
         )
         dispatcher = Dispatcher(sessions=sessions, routers=ROUTERS, services=services)
-        return cls(settings=settings, engine=engine, sessions=sessions, dispatcher=dispatcher)
+        adapters: dict[Channel, ChannelAdapter] = {}
+        outbox = OutboxWorker(sessions=sessions, adapters=adapters, clock=services.clock)
+        inbox = InboxProcessor(
+            sessions=sessions,
+            dispatcher=dispatcher,
+            adapters=adapters,
+            clock=services.clock,
+            on_replies_queued=outbox.wake,
+        )
+        for adapter in platform_adapters(settings, inbox.ingest, sessions, services.clock):
+            adapters[adapter.channel] = adapter
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            dispatcher=dispatcher,
+            adapters=adapters,
+            inbox=inbox,
+            outbox=outbox,
+        )
 
     async def start(self) -> None:
-        """Start background work; the web lifespan calls this before serving."""
+        """Start the channels and the inbox and outbox loops; the web lifespan calls this."""
+        for adapter in self.adapters.values():
+            await adapter.start()
+        if self.adapters:
+            self._tasks = [
+                asyncio.create_task(self.inbox.run(), name="inbox"),
+                asyncio.create_task(self.outbox.run(), name="outbox"),
+            ]
 
     async def close(self) -> None:
-        """Stop background work and release database connections."""
+        """Stop background work and release connections; safe to call twice."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for adapter in self.adapters.values():
+            await adapter.close()
         await self.engine.dispose()
 
     async def check_database(self) -> None:

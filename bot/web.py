@@ -39,6 +39,8 @@ def create_web_app(app: App) -> FastAPI:
         openapi_url=None,
     )
     web.state.app = app
+    for adapter in app.adapters.values():
+        adapter.mount(web)
 
     @web.get("/healthz")
     async def healthz() -> dict[str, str]:

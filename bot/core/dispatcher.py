@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -59,6 +60,21 @@ def command_keywords(texts: Texts, routers: Sequence[Router]) -> dict[str, froze
     return keywords
 
 
+class DispatchHooks(Protocol):
+    """What the inbox path adds around handling, inside the handler's transaction."""
+
+    async def claim(self, session: AsyncSession) -> bool:
+        """Take the stored event for handling; False when it was handled already."""
+
+    async def deliver(self, session: AsyncSession, event: Event, replies: list[Reply]) -> None:
+        """Queue the replies for sending."""
+
+    async def failed(
+        self, session: AsyncSession, event: Event, replies: list[Reply], error: Exception
+    ) -> None:
+        """Record the failure and queue the apology, in a fresh transaction."""
+
+
 class Dispatcher:
     """Turns events into replies through the routers, one transaction per event."""
 
@@ -74,17 +90,31 @@ class Dispatcher:
         self.services = services
         self._keywords = command_keywords(services.texts, self._routers)
 
-    async def handle(self, event: Event) -> list[Reply]:
-        """The replies to `event`; an unexpected error becomes an apology."""
+    async def handle(self, event: Event, *, hooks: DispatchHooks | None = None) -> list[Reply]:
+        """The replies to `event`; an unexpected error becomes an apology.
+
+        With `hooks` (the inbox path), claiming the stored event, the handler's changes and the
+        queued replies commit in one transaction: an event is handled once, and its replies
+        are never lost between handling and sending.
+        """
         language = platform_language(event.user.language if event.user else None) or Language.TH
         try:
             async with self._sessions() as session, session.begin():
-                return await self._dispatch(session, event)
-        except Exception:
+                if hooks is not None and not await hooks.claim(session):
+                    return []  # already handled: a redelivery or a second worker
+                replies = await self._dispatch(session, event)
+                if hooks is not None:
+                    await hooks.deliver(session, event, replies)
+                return replies
+        except Exception as error:
             log.exception(
                 "handling %s from %s failed", type(event).__name__, event.chat.channel.value
             )
-            return [Text(text=self.services.texts.get(language, "errors.internal"))]
+            replies = [Text(text=self.services.texts.get(language, "errors.internal"))]
+            if hooks is not None:
+                async with self._sessions() as session, session.begin():
+                    await hooks.failed(session, event, replies, error)
+            return replies
 
     async def _dispatch(self, session: AsyncSession, event: Event) -> list[Reply]:
         now = self.services.clock.now()

@@ -5,7 +5,9 @@ Limits here are the strictest common ones; adapters split or shorten further for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
 
 MAX_CHOICES = 13  # LINE quick reply's ceiling; Telegram keyboards take as many
 MAX_CARDS = 10
@@ -100,3 +102,31 @@ class Document(Reply):
     url: str
     caption: str = ""
     file_name: str | None = None
+
+
+_REPLY_TYPES: dict[str, type[Reply]] = {
+    cls.__name__: cls for cls in (Text, Choices, Cards, Link, Document)
+}
+
+
+def reply_to_data(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON-able data, for the outbox (which stores replies before sending them)."""
+    data = asdict(reply)
+    data["type"] = type(reply).__name__
+    return data
+
+
+def reply_from_data(data: Mapping[str, Any]) -> Reply:
+    """The reply that `reply_to_data` stored."""
+    fields = dict(data)
+    kind = _REPLY_TYPES.get(str(fields.pop("type", "")))
+    if kind is None:
+        raise ReplyError(f"unknown reply type {data.get('type')!r}")
+    if kind is Choices:
+        fields["options"] = tuple(Choice(**option) for option in fields["options"])
+    elif kind is Cards:
+        fields["cards"] = tuple(
+            Card(**{**card, "buttons": tuple(Button(**b) for b in card["buttons"])})
+            for card in fields["cards"]
+        )
+    return kind(**fields)

@@ -1,0 +1,79 @@
+"""The port every platform adapter implements, and what a delivery attempt can come to.
+
+The runtime (inbox processor, outbox worker, web app) talks to LINE and Telegram only through
+this protocol, so a new channel is one adapter module and one line in the composition root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.core.events import Event
+from bot.core.replies import Reply
+from db.enums import Channel
+from db.repositories.inbox import InboxItem
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+# Stores webhook events durably (one commit) and wakes the processor; returns how many were new.
+Ingest = Callable[[Channel, Sequence[InboxItem]], Awaitable[int]]
+
+
+class Outcome(StrEnum):
+    """What happened to one delivery attempt."""
+
+    SENT = "sent"
+    RETRY = "retry"  # a passing failure (5xx, timeout, 429): try again later
+    FAILED = "failed"  # the platform refused for good (4xx): keep the reason, do not retry
+    BLOCKED = "blocked"  # the person blocked the bot: mark the account, send nothing more
+    PAUSED = "paused"  # the channel cannot send at all for now (e.g. LINE's monthly quota)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The outcome of sending one outbox message."""
+
+    outcome: Outcome
+    error: str | None = None
+    retry_after: float | None = None  # seconds the platform asked us to wait, if it said
+    platform_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One stored outbox message handed to an adapter to send."""
+
+    message_id: int
+    recipients: tuple[str, ...]
+    replies: tuple[Reply, ...]
+    context: Mapping[str, Any] = field(default_factory=dict)  # the adapter's own reply context
+    retry_key: str | None = None  # stable across attempts, for platforms that dedupe sends
+    attempt: int = 1
+
+
+class ChannelAdapter(Protocol):
+    """A platform: events in from its payloads, replies out through its API."""
+
+    channel: Channel
+
+    def mount(self, web: FastAPI) -> None:
+        """Add this channel's webhook routes to the web app (nothing for channels without)."""
+
+    async def start(self) -> None:
+        """Start background work such as long polling."""
+
+    async def close(self) -> None:
+        """Stop background work and close connections."""
+
+    def event_from(self, payload: Mapping[str, Any]) -> Event | None:
+        """The event in one stored inbox payload; None for what needs no answer (e.g. standby)."""
+
+    def reply_context(self, event: Event) -> dict[str, Any]:
+        """What the adapter needs later to answer this event (e.g. LINE's reply token)."""
+
+    async def send(self, delivery: Delivery) -> SendResult:
+        """Send one stored message to its recipients and say how it went."""

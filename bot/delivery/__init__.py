@@ -1,0 +1,1 @@
+"""Delivery: outbox workers that send stored messages through the channel adapters."""

@@ -1,0 +1,172 @@
+"""The outbox worker: claims due messages, sends them through their channel, records the outcome.
+
+Every outgoing message is a row first, so each one ends visibly: sent, failed with the platform's
+reason, or dead after its retries; none is silently dropped. Messages to one chat go in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.channel import ChannelAdapter, Delivery, Outcome, SendResult
+from bot.core.clock import Clock
+from bot.core.replies import reply_from_data
+from bot.delivery.retry import RetryPolicy
+from db.enums import Channel, OutboxStatus
+from db.models import Identity, OutboundMessage
+from db.repositories import outbox as outbox_repo
+
+log = logging.getLogger(__name__)
+
+
+def delivery_of(message: OutboundMessage) -> Delivery:
+    """The adapter's view of a stored message."""
+    payload = message.payload
+    return Delivery(
+        message_id=message.id,
+        recipients=tuple(message.recipients),
+        replies=tuple(reply_from_data(item) for item in payload.get("replies", ())),
+        context=dict(payload.get("context", {})),
+        retry_key=message.retry_key,
+        attempt=message.attempts,
+    )
+
+
+class OutboxWorker:
+    """Sends what the outbox holds, with retries, until cancelled."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        adapters: Mapping[Channel, ChannelAdapter],
+        clock: Clock,
+        policy: RetryPolicy | None = None,
+        batch_size: int = 100,
+        concurrency: int = 32,
+        lease: timedelta = timedelta(minutes=2),
+        poll_interval: float = 2.0,
+    ) -> None:
+        self._sessions = sessions
+        self._adapters = adapters
+        self._clock = clock
+        self._policy = policy or RetryPolicy()
+        self._batch_size = batch_size
+        self._concurrency = asyncio.Semaphore(concurrency)
+        self._lease = lease
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            try:
+                sent = await self.deliver_due()
+            except Exception:
+                log.exception("outbox: a batch failed; retrying shortly")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), await self._idle_wait())
+
+    async def _idle_wait(self) -> float:
+        async with self._sessions() as session:
+            due = await outbox_repo.next_due_at(session=session)
+        if due is None:
+            return self._poll_interval
+        return min(self._poll_interval, max((due - self._clock.now()).total_seconds(), 0.01))
+
+    async def deliver_due(self) -> int:
+        """Send one batch of due messages; how many were attempted."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            claimed = await outbox_repo.claim_due(
+                session=session,
+                now=now,
+                lease_until=now + self._lease,
+                limit=self._batch_size,
+                channels=list(self._adapters),
+            )
+        by_chat: dict[tuple[Channel, tuple[str, ...]], list[OutboundMessage]] = defaultdict(list)
+        for message in claimed:
+            by_chat[(message.channel, tuple(message.recipients))].append(message)
+        await asyncio.gather(*(self._send_in_order(messages) for messages in by_chat.values()))
+        return len(claimed)
+
+    async def _send_in_order(self, messages: list[OutboundMessage]) -> None:
+        async with self._concurrency:
+            for message in messages:
+                result = await self._attempt(message)
+                await self._settle(message, result)
+
+    async def _attempt(self, message: OutboundMessage) -> SendResult:
+        adapter = self._adapters[message.channel]
+        try:
+            return await adapter.send(delivery_of(message))
+        except Exception as error:  # an adapter bug or an unclassified transport error
+            log.exception("outbox: sending message %d on %s raised", message.id, message.channel)
+            return SendResult(Outcome.RETRY, error=f"{type(error).__name__}: {error}")
+
+    async def _settle(self, message: OutboundMessage, result: SendResult) -> None:
+        now = self._clock.now()
+        status, next_at = self._next_state(message, result, now)
+        if status is not OutboxStatus.SENT:
+            log.warning(
+                "outbox: message %d on %s %s (attempt %d): %s",
+                message.id,
+                message.channel.value,
+                result.outcome.value,
+                message.attempts,
+                result.error,
+            )
+        async with self._sessions() as session, session.begin():
+            await outbox_repo.settle(
+                session=session,
+                message_id=message.id,
+                status=status,
+                now=now,
+                error=result.error,
+                next_attempt_at=next_at,
+                platform_ids=result.platform_ids,
+            )
+            if result.outcome is Outcome.BLOCKED:
+                await session.execute(
+                    update(Identity)
+                    .where(
+                        Identity.channel == message.channel,
+                        Identity.external_id.in_(message.recipients),
+                    )
+                    .values(blocked=True)
+                )
+
+    def _next_state(
+        self, message: OutboundMessage, result: SendResult, now: datetime
+    ) -> tuple[OutboxStatus, datetime | None]:
+        match result.outcome:
+            case Outcome.SENT:
+                return OutboxStatus.SENT, None
+            case Outcome.FAILED | Outcome.BLOCKED:
+                return OutboxStatus.FAILED, None
+            case Outcome.PAUSED:
+                pause = timedelta(seconds=result.retry_after or self._policy.channel_pause)
+                return OutboxStatus.PENDING, now + pause
+            case Outcome.RETRY:
+                if self._policy.exhausted(message.attempts):
+                    return OutboxStatus.DEAD, None
+                return OutboxStatus.PENDING, now + self._policy.delay(
+                    message.attempts, result.retry_after
+                )

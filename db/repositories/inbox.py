@@ -1,0 +1,181 @@
+"""The durable inbox: webhook events stored, deduplicated, claimed by workers and settled.
+
+A webhook is acknowledged only after `store_events` has been committed, so an event is never lost;
+the unique (channel, event key) lets the platforms redeliver as often as they like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.enums import Channel, InboxStatus
+from db.models import InboundEvent
+
+# Rows per INSERT statement: far below SQLite's and asyncpg's bound-parameter limits.
+_INSERT_CHUNK = 500
+# Long tracebacks are cut: the row keeps the cause, the log keeps the whole story.
+_ERROR_LIMIT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One parsed platform event as the inbox stores it."""
+
+    event_key: str
+    payload: dict[str, Any]
+    occurred_at: datetime | None = None
+
+
+def _dialect_name(session: AsyncSession) -> str:
+    bind = session.get_bind()
+    return bind.dialect.name
+
+
+async def store_events(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    events: Sequence[InboxItem],
+    now: datetime | None = None,
+) -> int:
+    """Insert events not seen before and return how many were new; the caller commits.
+
+    Duplicates are dropped by the database (ON CONFLICT DO NOTHING), so two webhook deliveries of
+    the same event racing each other still leave one row.
+    """
+    received_at = now or utcnow()
+    unique: dict[str, InboxItem] = {}
+    for item in events:
+        unique.setdefault(item.event_key, item)  # the first copy in a batch wins
+    rows = [
+        {
+            "channel": channel,
+            "event_key": item.event_key,
+            "payload": item.payload,
+            "occurred_at": item.occurred_at,
+            "received_at": received_at,
+            "status": InboxStatus.PENDING,
+            "attempts": 0,
+        }
+        for item in unique.values()
+    ]
+    dialect = _dialect_name(session)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stored = 0
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        statement = (
+            insert(InboundEvent)
+            .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+            .returning(InboundEvent.id)
+        )
+        result = await session.execute(statement, rows[start : start + _INSERT_CHUNK])
+        stored += len(result.scalars().all())
+    return stored
+
+
+async def claim_pending(
+    *, session: AsyncSession, limit: int, now: datetime | None = None
+) -> list[InboundEvent]:
+    """Take up to `limit` pending events, oldest first, for this worker; the caller commits.
+
+    One UPDATE … RETURNING makes the claim atomic; on PostgreSQL `SKIP LOCKED` lets several
+    workers claim side by side without waiting for or double-taking each other's rows. The claim
+    time goes into `processed_at` so `requeue_stale` can tell a dead worker's rows from live ones.
+    """
+    candidates = (
+        select(InboundEvent.id)
+        .where(InboundEvent.status == InboxStatus.PENDING)
+        .order_by(InboundEvent.id)
+        .limit(limit)
+    )
+    if _dialect_name(session) == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(InboundEvent)
+        .where(InboundEvent.id.in_(candidates.scalar_subquery()))
+        .values(
+            status=InboxStatus.PROCESSING,
+            attempts=InboundEvent.attempts + 1,
+            processed_at=now or utcnow(),
+        )
+        .returning(InboundEvent)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    claimed = list(await session.scalars(statement))
+    return sorted(claimed, key=lambda event: event.id)
+
+
+async def mark_done(*, session: AsyncSession, event_id: int, now: datetime | None = None) -> None:
+    """Record that the dispatcher finished with an event."""
+    await session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id)
+        .values(status=InboxStatus.DONE, processed_at=now or utcnow(), last_error=None)
+    )
+
+
+async def mark_failed(
+    *,
+    session: AsyncSession,
+    event_id: int,
+    error: str,
+    retry: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Record why an event failed; with `retry` it goes back to pending for another worker."""
+    await session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id)
+        .values(
+            status=InboxStatus.PENDING if retry else InboxStatus.FAILED,
+            processed_at=now or utcnow(),
+            last_error=error[:_ERROR_LIMIT],
+        )
+    )
+
+
+async def requeue_stale(*, session: AsyncSession, older_than: datetime) -> int:
+    """Return events claimed before `older_than` and never settled to pending; how many.
+
+    A worker that died (restart, crash) leaves its claimed rows in `processing`; they are picked up
+    again instead of being lost. Handlers are safe to rerun because the dispatcher dedupes.
+    """
+    result = await session.execute(
+        update(InboundEvent)
+        .where(
+            InboundEvent.status == InboxStatus.PROCESSING,
+            (InboundEvent.processed_at < older_than) | InboundEvent.processed_at.is_(None),
+        )
+        .values(status=InboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+async def delete_by_key(*, session: AsyncSession, channel: Channel, event_key: str) -> bool:
+    """Delete one stored event (LINE `unsend`: the user took the message back); True if found."""
+    result = await session.execute(
+        delete(InboundEvent)
+        .where(InboundEvent.channel == channel, InboundEvent.event_key == event_key)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def get_event(
+    *, session: AsyncSession, channel: Channel, event_key: str
+) -> InboundEvent | None:
+    """The stored event with this key, whatever its state."""
+    return await session.scalar(
+        select(InboundEvent).where(
+            InboundEvent.channel == channel, InboundEvent.event_key == event_key
+        )
+    )

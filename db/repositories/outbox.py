@@ -1,0 +1,140 @@
+"""The outbox: every outgoing message stored before sending, claimed by workers, settled once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import Channel, OutboxStatus
+from db.models import OutboundMessage
+
+_ERROR_LIMIT = 2000
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    recipients: Sequence[str],
+    payload: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+    identity_id: int | None = None,
+    announcement_id: int | None = None,
+    retry_key: str | None = None,
+) -> bool:
+    """Store one message unless its idempotency key exists already; True when stored now."""
+    insert = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    statement = (
+        insert(OutboundMessage)
+        .values(
+            channel=channel,
+            recipients=list(recipients),
+            payload=payload,
+            idempotency_key=idempotency_key,
+            identity_id=identity_id,
+            announcement_id=announcement_id,
+            retry_key=retry_key,
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            platform_ids=[],
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboundMessage.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+async def claim_due(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    channels: Sequence[Channel] | None = None,
+) -> list[OutboundMessage]:
+    """Take up to `limit` due messages for this worker until `lease_until`; the caller commits.
+
+    A message is due when pending and its next attempt has come, or when a worker's lease on it
+    ran out (that worker died mid-send). On PostgreSQL SKIP LOCKED lets workers claim side by
+    side; SQLite has one writer, so its UPDATE is the claim.
+    """
+    due = (
+        (OutboundMessage.status == OutboxStatus.PENDING) & (OutboundMessage.next_attempt_at <= now)
+    ) | ((OutboundMessage.status == OutboxStatus.SENDING) & (OutboundMessage.claimed_until < now))
+    candidates = (
+        select(OutboundMessage.id)
+        .where(due)
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+    )
+    if channels is not None:
+        candidates = candidates.where(OutboundMessage.channel.in_(list(channels)))
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_(candidates.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING,
+            attempts=OutboundMessage.attempts + 1,
+            claimed_until=lease_until,
+        )
+        .returning(OutboundMessage)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return sorted(await session.scalars(statement), key=lambda m: (m.next_attempt_at, m.id))
+
+
+async def settle(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    status: OutboxStatus,
+    now: datetime,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+    platform_ids: Sequence[str] = (),
+) -> None:
+    """Record the outcome of an attempt: sent, back to pending at `next_attempt_at`, or failed."""
+    values: dict[str, Any] = {
+        "status": status,
+        "claimed_until": None,
+        "last_error": error[:_ERROR_LIMIT] if error else None,
+    }
+    if status is OutboxStatus.SENT:
+        values["sent_at"] = now
+        values["platform_ids"] = list(platform_ids)
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    await session.execute(
+        update(OutboundMessage).where(OutboundMessage.id == message_id).values(**values)
+    )
+
+
+async def count_by_status(
+    *, session: AsyncSession, announcement_id: int | None = None
+) -> dict[OutboxStatus, int]:
+    """How many messages are in each state (of one announcement, if given)."""
+    query = select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
+    if announcement_id is not None:
+        query = query.where(OutboundMessage.announcement_id == announcement_id)
+    return {status: int(count) for status, count in (await session.execute(query)).all()}
+
+
+async def next_due_at(*, session: AsyncSession) -> datetime | None:
+    """When the earliest pending message becomes due, so an idle worker knows how long to wait."""
+    return await session.scalar(
+        select(func.min(OutboundMessage.next_attempt_at)).where(
+            OutboundMessage.status == OutboxStatus.PENDING
+        )
+    )

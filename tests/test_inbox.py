@@ -1,0 +1,208 @@
+"""The durable inbox on both databases: dedupe on store, atomic claims, settling and requeueing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import Channel, InboxStatus
+from db.models import InboundEvent
+from db.repositories.inbox import (
+    InboxItem,
+    claim_pending,
+    delete_by_key,
+    get_event,
+    mark_done,
+    mark_failed,
+    requeue_stale,
+    store_events,
+)
+from tests.conftest import Database
+
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+
+
+def _item(key: str, text: str = "สวัสดี") -> InboxItem:
+    return InboxItem(
+        event_key=key,
+        payload={"type": "message", "message": {"type": "text", "text": text}},
+        occurred_at=NOW - timedelta(seconds=1),
+    )
+
+
+async def _count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(InboundEvent)) or 0)
+
+
+async def test_duplicates_in_one_batch_are_stored_once(session: AsyncSession) -> None:
+    """A webhook body repeating an event id stores one row and reports one new event per id."""
+    stored = await store_events(
+        session=session,
+        channel=Channel.LINE,
+        events=[_item("01HX-a", "first"), _item("01HX-a", "again"), _item("01HX-b")],
+    )
+    await session.commit()
+
+    assert stored == 2
+    assert await _count(session) == 2
+    kept = await get_event(session=session, channel=Channel.LINE, event_key="01HX-a")
+    assert kept is not None
+    assert kept.payload["message"]["text"] == "first"
+    assert kept.status is InboxStatus.PENDING
+    assert kept.occurred_at == NOW - timedelta(seconds=1)
+
+
+async def test_redelivered_events_are_dropped_across_batches(session: AsyncSession) -> None:
+    """A redelivery after commit adds only the events never seen, per channel."""
+    first = await store_events(
+        session=session, channel=Channel.LINE, events=[_item("e1"), _item("e2")]
+    )
+    await session.commit()
+
+    again = await store_events(
+        session=session, channel=Channel.LINE, events=[_item("e2"), _item("e3")]
+    )
+    other_channel = await store_events(
+        session=session, channel=Channel.TELEGRAM, events=[_item("e2")]
+    )
+    await session.commit()
+
+    assert first == 2
+    assert again == 1
+    assert other_channel == 1
+    assert await _count(session) == 4
+    assert await store_events(session=session, channel=Channel.LINE, events=[]) == 0
+
+
+async def test_claim_takes_oldest_first_and_counts_attempts(session: AsyncSession) -> None:
+    """Claims hand out pending events in arrival order, once each, marked processing."""
+    await store_events(
+        session=session, channel=Channel.LINE, events=[_item(f"k{n}") for n in range(5)]
+    )
+    await session.commit()
+
+    first = await claim_pending(session=session, limit=3, now=NOW)
+    await session.commit()
+    second = await claim_pending(session=session, limit=3, now=NOW)
+    await session.commit()
+    third = await claim_pending(session=session, limit=3, now=NOW)
+
+    assert [event.event_key for event in first] == ["k0", "k1", "k2"]
+    assert [event.event_key for event in second] == ["k3", "k4"]
+    assert third == []
+    for event in [*first, *second]:
+        assert event.status is InboxStatus.PROCESSING
+        assert event.attempts == 1
+        assert event.processed_at == NOW
+
+
+async def test_done_and_failed_events_are_not_claimed_again(session: AsyncSession) -> None:
+    """Settled events leave the queue; a retryable failure returns with its error kept."""
+    await store_events(
+        session=session, channel=Channel.TELEGRAM, events=[_item("1"), _item("2"), _item("3")]
+    )
+    done, failed, retried = await claim_pending(session=session, limit=10)
+    await mark_done(session=session, event_id=done.id, now=NOW)
+    await mark_failed(session=session, event_id=failed.id, error="KeyError: 'member'" * 500)
+    await mark_failed(session=session, event_id=retried.id, error="timeout", retry=True)
+    await session.commit()
+    session.expunge_all()
+
+    again = await claim_pending(session=session, limit=10)
+    await session.commit()
+
+    assert [event.event_key for event in again] == ["3"]
+    assert again[0].attempts == 2
+    assert again[0].last_error == "timeout"
+    settled = {event.event_key: event for event in await session.scalars(select(InboundEvent))}
+    assert settled["1"].status is InboxStatus.DONE
+    assert settled["1"].processed_at == NOW
+    assert settled["1"].last_error is None
+    assert settled["2"].status is InboxStatus.FAILED
+    assert settled["2"].last_error is not None
+    assert settled["2"].last_error.startswith("KeyError")
+    assert len(settled["2"].last_error) == 2000
+
+
+async def test_requeue_returns_only_stale_claims(session: AsyncSession) -> None:
+    """After a restart, events a dead worker claimed long ago go back to pending; fresh stay."""
+    await store_events(session=session, channel=Channel.LINE, events=[_item("old"), _item("new")])
+    (old,) = await claim_pending(session=session, limit=1, now=NOW - timedelta(minutes=10))
+    (new,) = await claim_pending(session=session, limit=1, now=NOW)
+    await session.commit()
+
+    requeued = await requeue_stale(session=session, older_than=NOW - timedelta(minutes=5))
+    await session.commit()
+    session.expunge_all()
+
+    assert requeued == 1
+    reclaimed = await claim_pending(session=session, limit=10, now=NOW)
+    assert [event.id for event in reclaimed] == [old.id]
+    assert reclaimed[0].attempts == 2
+    still = await get_event(session=session, channel=Channel.LINE, event_key="new")
+    assert still is not None
+    assert still.id == new.id
+    assert still.status is InboxStatus.PROCESSING
+
+
+async def test_unsent_event_is_deleted(session: AsyncSession) -> None:
+    """An unsent LINE message is removed from the inbox; a second delete finds nothing."""
+    await store_events(
+        session=session, channel=Channel.LINE, events=[_item("gone"), _item("kept")]
+    )
+    await session.commit()
+
+    assert await delete_by_key(session=session, channel=Channel.LINE, event_key="gone")
+    assert not await delete_by_key(session=session, channel=Channel.LINE, event_key="gone")
+    assert not await delete_by_key(session=session, channel=Channel.TELEGRAM, event_key="kept")
+    await session.commit()
+
+    assert await get_event(session=session, channel=Channel.LINE, event_key="gone") is None
+    assert await _count(session) == 1
+
+
+async def test_concurrent_workers_never_share_an_event(database: Database) -> None:
+    """Two workers claiming at once get disjoint events that together cover the queue."""
+    async with database.sessions() as session:
+        await store_events(
+            session=session, channel=Channel.LINE, events=[_item(f"c{n}") for n in range(40)]
+        )
+        await session.commit()
+
+    async def worker() -> list[int]:
+        taken: list[int] = []
+        async with database.sessions() as session:
+            while batch := await claim_pending(session=session, limit=3):
+                await session.commit()
+                taken.extend(event.id for event in batch)
+        return taken
+
+    first, second = await asyncio.gather(worker(), worker())
+
+    assert not set(first) & set(second)
+    assert len(first) + len(second) == 40
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_postgres_claim_skips_rows_locked_by_another_worker(database: Database) -> None:
+    """On PostgreSQL a claim does not wait for an open claim: it takes the next unlocked rows."""
+    async with database.sessions() as session:
+        await store_events(
+            session=session, channel=Channel.LINE, events=[_item(f"s{n}") for n in range(4)]
+        )
+        await session.commit()
+
+    async with database.sessions() as holder, database.sessions() as other:
+        held = await claim_pending(session=holder, limit=2)  # transaction left open
+        taken = await asyncio.wait_for(claim_pending(session=other, limit=10), timeout=5)
+        await other.commit()
+        await holder.commit()
+
+    assert [event.event_key for event in held] == ["s0", "s1"]
+    assert [event.event_key for event in taken] == ["s2", "s3"]
