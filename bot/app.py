@@ -112,11 +112,14 @@ class App:
             outbox=outbox,
         )
 
-    async def start(self) -> None:
-        """Start the channels and the inbox and outbox loops; the web lifespan calls this."""
+    async def start(self, *, loops: bool = True) -> None:
+        """Start the channels and (unless `loops` is False, as in tests) the inbox and outbox.
+
+        The web lifespan calls this; tests drive the loops step by step with `drain`.
+        """
         for adapter in self.adapters.values():
             await adapter.start()
-        if self.adapters:
+        if loops and self.adapters:
             self._tasks = [
                 asyncio.create_task(self.inbox.run(), name="inbox"),
                 asyncio.create_task(self.outbox.run(), name="outbox"),
@@ -131,6 +134,12 @@ class App:
         for adapter in self.adapters.values():
             await adapter.close()
         await self.engine.dispose()
+
+    async def drain(self, rounds: int = 50) -> None:
+        """Process the inbox and send the outbox until neither has anything due now."""
+        for _ in range(rounds):
+            if not await self.inbox.process_available() + await self.outbox.deliver_due():
+                return
 
     async def check_database(self) -> None:
         """Raise unless the database answers `SELECT 1` (callers bound the wait)."""

@@ -18,7 +18,8 @@ import pytest
 from bot.seed import run_seed
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.clock import FrozenClock
+from bot.app import App
+from bot.core.clock import Clock, FrozenClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.texts import Texts
@@ -339,3 +340,26 @@ def register(
         return driver
 
     return make
+
+
+AppFactory = Callable[..., Awaitable[App]]
+
+
+@pytest.fixture
+async def make_app(seeded_database_url: str) -> AsyncIterator[AppFactory]:
+    """Build the whole App on a seeded database: `await make_app(clock=…, LINE_… settings)`.
+
+    Adapters are started but not the background loops: tests call `await app.drain()`.
+    """
+    apps: list[App] = []
+
+    async def make(clock: Clock | None = None, **settings: Any) -> App:
+        configured = Settings(_env_file=None, database_url=seeded_database_url, **settings)  # type: ignore[call-arg]
+        app = App.create(configured, clock=clock)
+        await app.start(loops=False)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        await app.close()
