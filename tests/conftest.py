@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.seed import run_seed
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import App
@@ -23,6 +22,7 @@ from bot.core.clock import Clock, FrozenClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.texts import Texts
+from bot.seed import run_seed
 from bot.settings import DEFAULT_CONTENT_DIR, Settings
 from db.enums import Role
 from db.migrate import upgrade
