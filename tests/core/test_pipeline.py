@@ -1,0 +1,230 @@
+"""Inbox → dispatcher → outbox → adapter, with a recording adapter behind the real port."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.authz import ANYONE
+from bot.core.channel import Outcome, SendResult
+from bot.core.clock import FrozenClock
+from bot.core.context import Context
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Event
+from bot.core.inbox import InboxProcessor
+from bot.core.replies import Reply, Text
+from bot.core.router import Router
+from bot.delivery.retry import RetryPolicy
+from bot.delivery.worker import OutboxWorker
+from db.enums import Channel, InboxStatus, OutboxStatus
+from db.models import Identity, InboundEvent, OutboundMessage
+from db.repositories.inbox import InboxItem, claim_pending, requeue_stale
+from db.repositories.outbox import claim_due
+from handlers import ROUTERS
+from tests.conftest import Database
+from tests.fakes.recording_channel import RecordingChannel
+
+
+class Pipeline:
+    """The inbox processor and outbox worker around one recording channel."""
+
+    def __init__(
+        self, db: Database, dispatcher: Dispatcher, clock: FrozenClock, policy: RetryPolicy
+    ) -> None:
+        self.db = db
+        self.channel = RecordingChannel()
+        adapters = {Channel.CONSOLE: self.channel}
+        self.inbox = InboxProcessor(
+            sessions=db.sessions, dispatcher=dispatcher, adapters=adapters, clock=clock
+        )
+        self.outbox = OutboxWorker(
+            sessions=db.sessions, adapters=adapters, clock=clock, policy=policy
+        )
+
+    async def ingest(self, key: str, **payload: object) -> int:
+        """Store one event as a webhook would."""
+        return await self.inbox.ingest(Channel.CONSOLE, [InboxItem(key, dict(payload))])
+
+    async def run(self) -> None:
+        """Process and send everything due now."""
+        while await self.inbox.process_available() + await self.outbox.deliver_due():
+            pass
+
+    async def rows(self, model: type[InboundEvent] | type[OutboundMessage]) -> list[object]:
+        """Every row of the inbox or outbox, oldest first."""
+        async with self.db.sessions() as session:
+            return list(await session.scalars(select(model).order_by(model.id)))
+
+
+@pytest.fixture
+def pipeline(seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock) -> Pipeline:
+    """A pipeline whose messages get two attempts before they are dead."""
+    return Pipeline(seeded_database, dispatcher, clock, RetryPolicy(max_attempts=2))
+
+
+def texts_sent(pipeline: Pipeline) -> list[str]:
+    """The text of each reply sent, in order."""
+    return [
+        reply.text
+        for delivery in pipeline.channel.sent
+        for reply in delivery.replies
+        if isinstance(reply, Text)
+    ]
+
+
+async def test_event_goes_through_to_a_sent_reply(pipeline: Pipeline) -> None:
+    """A stored event is handled, its replies queued and sent, both rows settled."""
+    assert await pipeline.ingest("e1", user="u1", text="/lang en") == 1
+    await pipeline.run()
+    assert texts_sent(pipeline) == ["Language set to English."]
+    assert pipeline.channel.sent[0].context == {"answering": "/lang en"}
+    inbox = await pipeline.rows(InboundEvent)
+    outbox = await pipeline.rows(OutboundMessage)
+    assert [row.status for row in inbox] == [InboxStatus.DONE]  # type: ignore[attr-defined]
+    assert [row.status for row in outbox] == [OutboxStatus.SENT]  # type: ignore[attr-defined]
+
+
+async def test_duplicates_are_handled_once(pipeline: Pipeline) -> None:
+    """The same event key stored twice, even across runs, is one row and one reply."""
+    await pipeline.ingest("dup", user="u1", text="/lang en")
+    assert await pipeline.ingest("dup", user="u1", text="/lang en") == 0
+    await pipeline.run()
+    assert await pipeline.ingest("dup", user="u1", text="/lang en") == 0
+    await pipeline.run()
+    assert len(pipeline.channel.sent) == 1
+
+
+async def test_events_of_one_chat_are_answered_in_order(pipeline: Pipeline) -> None:
+    """Three messages from one person get their answers in the same order."""
+    for index, text in enumerate(["/lang en", "/lang th", "/lang en"]):
+        await pipeline.ingest(f"o{index}", user="u1", text=text)
+    await pipeline.run()
+    assert texts_sent(pipeline) == [
+        "Language set to English.",
+        "เปลี่ยนเป็นภาษาไทยแล้ว",
+        "Language set to English.",
+    ]
+
+
+async def test_malformed_and_standby_rows_do_not_stop_the_rest(pipeline: Pipeline) -> None:
+    """An unreadable row is marked failed, a standby row done, the good one answered."""
+    await pipeline.ingest("bad", nonsense=True)
+    await pipeline.ingest("standby", standby=True)
+    await pipeline.ingest("good", user="u2", text="/lang en")
+    await pipeline.run()
+    statuses = {row.event_key: row.status for row in await pipeline.rows(InboundEvent)}  # type: ignore[attr-defined]
+    assert statuses == {
+        "bad": InboxStatus.FAILED,
+        "standby": InboxStatus.DONE,
+        "good": InboxStatus.DONE,
+    }
+    assert texts_sent(pipeline) == ["Language set to English."]
+
+
+async def test_events_left_in_progress_by_a_crash_are_handled_after_restart(
+    pipeline: Pipeline, seeded_database: Database, clock: FrozenClock
+) -> None:
+    """A row claimed by a process that died goes back to pending and is answered once."""
+    await pipeline.ingest("crash", user="u3", text="/lang en")
+    async with seeded_database.sessions() as session, session.begin():
+        assert len(await claim_pending(session=session, limit=10, now=clock.now())) == 1
+    await pipeline.run()
+    assert pipeline.channel.sent == []  # still claimed by the "dead" process
+    clock.advance(timedelta(minutes=5))
+    async with seeded_database.sessions() as session, session.begin():
+        requeued = await requeue_stale(
+            session=session, older_than=clock.now() - timedelta(minutes=2)
+        )
+    assert requeued == 1
+    await pipeline.run()
+    assert texts_sent(pipeline) == ["Language set to English."]
+
+
+async def test_a_failing_handler_apologises_and_marks_the_row(
+    seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock
+) -> None:
+    """A handler bug becomes an apology in the person's language and a failed inbox row."""
+    broken = Router("broken")
+
+    @broken.command("boom", access=ANYONE)
+    async def boom(_event: Event, _ctx: Context) -> list[Reply]:
+        raise RuntimeError("bug")
+
+    failing = Dispatcher(
+        sessions=seeded_database.sessions, routers=[broken, *ROUTERS], services=dispatcher.services
+    )
+    pipeline = Pipeline(seeded_database, failing, clock, RetryPolicy())
+    await pipeline.ingest("b1", user="u4", text="/boom")
+    await pipeline.run()
+    assert "ขออภัย" in texts_sent(pipeline)[0]
+    (row,) = await pipeline.rows(InboundEvent)
+    assert row.status is InboxStatus.FAILED and "RuntimeError: bug" in (row.last_error or "")  # type: ignore[attr-defined]
+
+
+async def test_retry_waits_exactly_what_the_platform_asked(
+    pipeline: Pipeline, clock: FrozenClock
+) -> None:
+    """A RETRY with retry_after=7 is tried again 7 s later, then sent."""
+    pipeline.channel.outcomes.append(SendResult(Outcome.RETRY, error="429", retry_after=7))
+    await pipeline.ingest("r1", user="u5", text="/lang en")
+    await pipeline.run()
+    (row,) = await pipeline.rows(OutboundMessage)
+    assert row.status is OutboxStatus.PENDING  # type: ignore[attr-defined]
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=7)  # type: ignore[attr-defined]
+    clock.advance(timedelta(seconds=6))
+    await pipeline.run()
+    assert len(pipeline.channel.sent) == 1
+    clock.advance(timedelta(seconds=1))
+    await pipeline.run()
+    (row,) = await pipeline.rows(OutboundMessage)
+    assert row.status is OutboxStatus.SENT and row.attempts == 2  # type: ignore[attr-defined]
+
+
+async def test_a_message_that_keeps_failing_ends_dead_not_lost(
+    pipeline: Pipeline, clock: FrozenClock
+) -> None:
+    """After its last attempt a message is marked dead with the last error."""
+    pipeline.channel.outcomes.extend(
+        [SendResult(Outcome.RETRY, error="500 one"), SendResult(Outcome.RETRY, error="500 two")]
+    )
+    await pipeline.ingest("d1", user="u6", text="/lang en")
+    await pipeline.run()
+    clock.advance(timedelta(minutes=20))
+    await pipeline.run()
+    (row,) = await pipeline.rows(OutboundMessage)
+    assert row.status is OutboxStatus.DEAD and row.last_error == "500 two"  # type: ignore[attr-defined]
+
+
+async def test_blocked_marks_the_identity(pipeline: Pipeline, seeded_database: Database) -> None:
+    """A BLOCKED outcome fails the message with its reason and blocks the chat account."""
+    pipeline.channel.outcomes.append(SendResult(Outcome.BLOCKED, error="blocked by the user"))
+    await pipeline.ingest("x1", user="u7", text="/lang en")
+    await pipeline.run()
+    (row,) = await pipeline.rows(OutboundMessage)
+    assert row.status is OutboxStatus.FAILED  # type: ignore[attr-defined]
+    async with seeded_database.sessions() as session:
+        identity = await session.scalar(select(Identity).where(Identity.external_id == "u7"))
+    assert identity is not None and identity.blocked
+
+
+async def test_a_dead_workers_lease_runs_out_and_another_sends(
+    pipeline: Pipeline, seeded_database: Database, clock: FrozenClock
+) -> None:
+    """A message claimed by a worker that died is sent by another once the lease has passed."""
+    await pipeline.ingest("l1", user="u8", text="/lang en")
+    await pipeline.inbox.process_available()
+    async with seeded_database.sessions() as session, session.begin():  # the worker that dies
+        claimed = await claim_due(
+            session=session,
+            now=clock.now(),
+            lease_until=clock.now() + timedelta(seconds=30),
+            limit=5,
+        )
+    assert len(claimed) == 1
+    await pipeline.run()
+    assert pipeline.channel.sent == []
+    clock.advance(timedelta(seconds=31))
+    await pipeline.run()
+    assert texts_sent(pipeline) == ["Language set to English."]
