@@ -275,6 +275,9 @@ def seed(
     from bot.seed import run_seed
 
     settings = _load_settings()
+    if demo and settings.citybot_env == "production":
+        # Demo invite codes are public and long-lived: they must never open a production bot.
+        raise CommandError("--demo is refused when CITYBOT_ENV=production")
     try:
         with _database_errors(settings):
             report = asyncio.run(

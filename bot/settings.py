@@ -130,7 +130,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         problems = []
         for item in error.errors():
-            field = ".".join(str(part) for part in item["loc"]).upper() or "settings"
+            field = ".".join(str(part) for part in item["loc"]).upper() or "SETTINGS"
             message = str(item.get("ctx", {}).get("error", item["msg"]))
-            problems.append(message if field == "settings" else f"{field}: {message}")
+            named = field == "SETTINGS" or message.startswith(field)
+            problems.append(message if named else f"{field}: {message}")
         raise SettingsError("; ".join(problems)) from None

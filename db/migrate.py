@@ -15,7 +15,8 @@ def alembic_config(url: str) -> Config:
     """An Alembic config pointing at our migrations and `url`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url)
+    # Alembic's config is ConfigParser: a URL-encoded password's `%` must be doubled.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

@@ -263,6 +263,49 @@ def test_seed_with_broken_content_is_a_one_line_error(tmp_path: Path) -> None:
     _assert_one_line_error(missing, "content directory not found")
 
 
+def test_demo_seed_is_refused_in_production(database_url: str) -> None:
+    """Public demo invite codes never reach a production database."""
+    result = runner.invoke(
+        cli, ["seed", "--demo"], env={"DATABASE_URL": database_url, "CITYBOT_ENV": "production"}
+    )
+    _assert_one_line_error(result, "--demo", "CITYBOT_ENV=production")
+
+
+def test_console_registers_with_a_code_when_piped(database_url: str) -> None:
+    """`/start`, a code, `1` (consent), `/whoami` piped into `citybot console` registers."""
+    assert _citybot(database_url, "seed").exit_code == 0
+    code = _created_code(
+        _citybot(database_url, "invite", "create", "--org", "khon-kaen", "--role", "officer")
+    )
+    result = runner.invoke(
+        cli,
+        ["console", "--user", "someone"],
+        input=f"/start\n{code}\n1\n/whoami\n",
+        env={"DATABASE_URL": database_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert "ยินยอม" in result.stdout
+    assert "หน่วยงาน: จังหวัดขอนแก่น" in result.stdout
+    assert "บทบาท: เจ้าหน้าที่เมือง" in result.stdout
+
+
+def test_console_as_makes_a_registered_member(database_url: str) -> None:
+    """`--as ORG:ROLE` starts as a member; a role that does not fit is a one-line error."""
+    assert _citybot(database_url, "seed").exit_code == 0
+    result = runner.invoke(
+        cli,
+        ["console", "--user", "dev", "--as", "depa:coordinator"],
+        input="/whoami\n",
+        env={"DATABASE_URL": database_url},
+    )
+    assert result.exit_code == 0, result.output
+    assert "ผู้ประสานงาน depa" in result.stdout
+    wrong = runner.invoke(
+        cli, ["console", "--as", "yala:admin"], input="", env={"DATABASE_URL": database_url}
+    )
+    _assert_one_line_error(wrong, "'admin'", "'yala'")
+
+
 # --- settings and databases ----------------------------------------------------------------------
 
 
