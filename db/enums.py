@@ -133,8 +133,10 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"
-    DEAD = "dead"
+    FAILED = "failed"  # refused for good by the platform; the reason is kept
+    BLOCKED = "blocked"  # the person blocked the bot
+    CANCELLED = "cancelled"  # withdrawn before sending (a cancelled announcement)
+    DEAD = "dead"  # retries exhausted
 
 
 class ReminderStatus(StrEnum):

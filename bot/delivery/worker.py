@@ -159,8 +159,10 @@ class OutboxWorker:
         match result.outcome:
             case Outcome.SENT:
                 return OutboxStatus.SENT, None
-            case Outcome.FAILED | Outcome.BLOCKED:
+            case Outcome.FAILED:
                 return OutboxStatus.FAILED, None
+            case Outcome.BLOCKED:
+                return OutboxStatus.BLOCKED, None
             case Outcome.PAUSED:
                 pause = timedelta(seconds=result.retry_after or self._policy.channel_pause)
                 return OutboxStatus.PENDING, now + pause

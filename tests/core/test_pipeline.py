@@ -198,12 +198,12 @@ async def test_a_message_that_keeps_failing_ends_dead_not_lost(
 
 
 async def test_blocked_marks_the_identity(pipeline: Pipeline, seeded_database: Database) -> None:
-    """A BLOCKED outcome fails the message with its reason and blocks the chat account."""
+    """A BLOCKED outcome settles the message as blocked and blocks the chat account."""
     pipeline.channel.outcomes.append(SendResult(Outcome.BLOCKED, error="blocked by the user"))
     await pipeline.ingest("x1", user="u7", text="/lang en")
     await pipeline.run()
     (row,) = await pipeline.rows(OutboundMessage)
-    assert row.status is OutboxStatus.FAILED  # type: ignore[attr-defined]
+    assert row.status is OutboxStatus.BLOCKED  # type: ignore[attr-defined]
     async with seeded_database.sessions() as session:
         identity = await session.scalar(select(Identity).where(Identity.external_id == "u7"))
     assert identity is not None and identity.blocked
