@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; `bench.run` writes their results to docs/benchmarks.md."""
