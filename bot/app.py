@@ -22,6 +22,7 @@ from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.inbox import InboxProcessor
 from bot.core.texts import Texts
+from bot.delivery.limits import DeliveryLimits, RateSettings
 from bot.delivery.worker import OutboxWorker
 from bot.settings import Settings
 from db.enums import Channel
@@ -48,6 +49,17 @@ def require_sqlite_directory(database_url: str) -> None:
     directory = Path(url.database).expanduser().resolve().parent
     if not directory.is_dir():
         raise DatabaseUnavailable(f"DATABASE_URL: directory {directory} does not exist")
+
+
+def rate_settings(settings: Settings) -> RateSettings:
+    """The delivery limits as configured."""
+    return RateSettings(
+        telegram_per_second=settings.citybot_telegram_per_second,
+        telegram_chat_per_second=settings.citybot_telegram_chat_per_second,
+        telegram_group_per_minute=settings.citybot_telegram_group_per_minute,
+        line_multicast_per_second=settings.citybot_line_multicast_per_second,
+        line_push_per_second=settings.citybot_line_push_per_second,
+    )
 
 
 def platform_adapters(
@@ -92,7 +104,12 @@ class App:
         )
         dispatcher = Dispatcher(sessions=sessions, routers=ROUTERS, services=services)
         adapters: dict[Channel, ChannelAdapter] = {}
-        outbox = OutboxWorker(sessions=sessions, adapters=adapters, clock=services.clock)
+        outbox = OutboxWorker(
+            sessions=sessions,
+            adapters=adapters,
+            clock=services.clock,
+            limits=DeliveryLimits(rate_settings(settings)),
+        )
         inbox = InboxProcessor(
             sessions=sessions,
             dispatcher=dispatcher,

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     citybot_materials_base_url: str = "https://smartcity.depa.or.th/materials"
     citybot_log_level: str = "INFO"
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Delivery rate limits, a little under the platforms' published ceilings (DESIGN §5).
+    citybot_telegram_per_second: float = Field(default=25.0, gt=0, le=30)
+    citybot_telegram_chat_per_second: float = Field(default=1.0, gt=0, le=1)
+    citybot_telegram_group_per_minute: float = Field(default=20.0, gt=0, le=20)
+    citybot_line_multicast_per_second: float = Field(default=200.0, gt=0, le=200)
+    citybot_line_push_per_second: float = Field(default=2000.0, gt=0, le=2000)
 
     @field_validator("database_url")
     @classmethod

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.channel import ChannelAdapter, Delivery, Outcome, SendResult
 from bot.core.clock import Clock
 from bot.core.replies import reply_from_data
+from bot.delivery.limits import DeliveryLimits
 from bot.delivery.retry import RetryPolicy
 from db.enums import Channel, OutboxStatus
 from db.models import Identity, OutboundMessage
@@ -54,6 +55,7 @@ class OutboxWorker:
         concurrency: int = 32,
         lease: timedelta = timedelta(minutes=2),
         poll_interval: float = 2.0,
+        limits: DeliveryLimits | None = None,
     ) -> None:
         self._sessions = sessions
         self._adapters = adapters
@@ -64,6 +66,7 @@ class OutboxWorker:
         self._lease = lease
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
+        self._limits = limits or DeliveryLimits()
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -110,7 +113,11 @@ class OutboxWorker:
     async def _send_in_order(self, messages: list[OutboundMessage]) -> None:
         async with self._concurrency:
             for message in messages:
+                weight = max(len(message.payload.get("replies", ())), 1)
+                await self._limits.acquire(message.channel, message.recipients, weight)
                 result = await self._attempt(message)
+                if result.outcome is Outcome.RETRY and result.retry_after:
+                    self._limits.pause(message.channel, result.retry_after)
                 await self._settle(message, result)
 
     async def _attempt(self, message: OutboundMessage) -> SendResult:
