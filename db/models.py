@@ -457,6 +457,7 @@ class InboundEvent(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     occurred_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -476,6 +477,8 @@ class OutboundMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     # One chat id, or for a LINE multicast batch the list of user ids.
     recipients: Mapped[list[str]]
+    # What must stay in order: the chat for single sends; each batch is its own key.
+    chat_key: Mapped[str] = mapped_column(String(160))
     identity_id: Mapped[int | None] = mapped_column(
         ForeignKey("identities.id", ondelete="SET NULL"), index=True
     )
@@ -493,7 +496,10 @@ class OutboundMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
-    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index("ix_outbound_messages_chat_order", "channel", "chat_key", "id"),
+    )
 
 
 class ConversationState(Base):

@@ -88,7 +88,7 @@ async def claim_pending(
 
     One UPDATE … RETURNING makes the claim atomic; on PostgreSQL `SKIP LOCKED` lets several
     workers claim side by side without waiting for or double-taking each other's rows. The claim
-    time goes into `processed_at` so `requeue_stale` can tell a dead worker's rows from live ones.
+    time goes into `claimed_at` so `requeue_stale` can tell a dead worker's rows from live ones.
     """
     candidates = (
         select(InboundEvent.id)
@@ -104,7 +104,7 @@ async def claim_pending(
         .values(
             status=InboxStatus.PROCESSING,
             attempts=InboundEvent.attempts + 1,
-            processed_at=now or utcnow(),
+            claimed_at=now or utcnow(),
         )
         .returning(InboundEvent)
         .execution_options(synchronize_session=False, populate_existing=True)
@@ -152,7 +152,7 @@ async def requeue_stale(*, session: AsyncSession, older_than: datetime) -> int:
         update(InboundEvent)
         .where(
             InboundEvent.status == InboxStatus.PROCESSING,
-            (InboundEvent.processed_at < older_than) | InboundEvent.processed_at.is_(None),
+            (InboundEvent.claimed_at < older_than) | InboundEvent.claimed_at.is_(None),
         )
         .values(status=InboxStatus.PENDING)
         .execution_options(synchronize_session=False)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.enums import Channel, OutboxStatus
 from db.models import OutboundMessage
@@ -37,6 +38,7 @@ async def enqueue(
         .values(
             channel=channel,
             recipients=list(recipients),
+            chat_key=recipients[0] if len(recipients) == 1 else f"batch:{idempotency_key}",
             payload=payload,
             idempotency_key=idempotency_key,
             identity_id=identity_id,
@@ -64,6 +66,8 @@ async def claim_due(
 ) -> list[OutboundMessage]:
     """Take up to `limit` due messages for this worker until `lease_until`; the caller commits.
 
+    Messages to one chat are taken one at a time, oldest first, so they arrive in order.
+
     A message is due when pending and its next attempt has come, or when a worker's lease on it
     ran out (that worker died mid-send). On PostgreSQL SKIP LOCKED lets workers claim side by
     side; SQLite has one writer, so its UPDATE is the claim.
@@ -71,9 +75,22 @@ async def claim_due(
     due = (
         (OutboundMessage.status == OutboxStatus.PENDING) & (OutboundMessage.next_attempt_at <= now)
     ) | ((OutboundMessage.status == OutboxStatus.SENDING) & (OutboundMessage.claimed_until < now))
+    # Only the oldest unsettled message of a chat may go: a later one never overtakes it, even
+    # when another worker holds the earlier one or it waits for a retry.
+    earlier = aliased(OutboundMessage)
+    overtaking = (
+        select(earlier.id)
+        .where(
+            earlier.channel == OutboundMessage.channel,
+            earlier.chat_key == OutboundMessage.chat_key,
+            earlier.id < OutboundMessage.id,
+            earlier.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .exists()
+    )
     candidates = (
         select(OutboundMessage.id)
-        .where(due)
+        .where(due, ~overtaking)
         .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
         .limit(limit)
     )

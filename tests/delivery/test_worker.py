@@ -1,0 +1,102 @@
+"""Outbox workers: several at once deliver each message exactly once, in order per chat."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core.channel import Delivery, Outcome, SendResult
+from bot.core.clock import FrozenClock
+from bot.core.inbox import reply_payload
+from bot.core.replies import Text
+from bot.delivery.worker import OutboxWorker
+from db.enums import Channel, OutboxStatus
+from db.models import OutboundMessage
+from db.repositories.outbox import enqueue
+from db.session import create_engine, create_session_factory
+from tests.conftest import Database
+from tests.fakes.recording_channel import RecordingChannel
+
+
+class SlowChannel(RecordingChannel):
+    """Takes a moment per send, so workers really overlap."""
+
+    async def send(self, delivery: Delivery) -> SendResult:
+        """Record after a short pause."""
+        await asyncio.sleep(0.002)
+        return await super().send(delivery)
+
+
+async def _enqueue(db: Database, clock: FrozenClock, count: int, chats: int) -> None:
+    async with db.sessions() as session, session.begin():
+        for index in range(count):
+            await enqueue(
+                session=session,
+                channel=Channel.CONSOLE,
+                recipients=[f"chat-{index % chats}"],
+                payload=reply_payload([Text(text=f"message {index}")], {}),
+                idempotency_key=f"test:{index}",
+                now=clock.now(),
+            )
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_three_workers_deliver_each_message_once(
+    database: Database, clock: FrozenClock
+) -> None:
+    """Three workers, each with its own connection pool, share 300 messages without doubles."""
+    await _enqueue(database, clock, count=300, chats=30)
+    channel = SlowChannel()
+    engines = [create_engine(database.url) for _ in range(3)]
+    workers = [
+        OutboxWorker(
+            sessions=create_session_factory(engine),
+            adapters={Channel.CONSOLE: channel},
+            clock=clock,
+            batch_size=20,
+        )
+        for engine in engines
+    ]
+
+    async def drain(worker: OutboxWorker) -> None:
+        while await worker.deliver_due():
+            pass
+
+    await asyncio.gather(*(drain(worker) for worker in workers))
+    for engine in engines:
+        await engine.dispose()
+    texts = [d.replies[0].text for d in channel.sent if isinstance(d.replies[0], Text)]
+    assert len(texts) == 300
+    assert len(set(texts)) == 300
+    for chat in range(30):  # each chat's messages arrived in the order they were queued
+        numbers = [
+            int(d.replies[0].text.split()[1])  # type: ignore[union-attr]
+            for d in channel.sent
+            if d.recipients == (f"chat-{chat}",)
+        ]
+        assert numbers == sorted(numbers)
+    async with database.sessions() as session:
+        sent = await session.scalar(
+            select(func.count()).where(OutboundMessage.status == OutboxStatus.SENT)
+        )
+    assert sent == 300
+
+
+async def test_failed_sends_keep_the_platform_reason(
+    database: Database, clock: FrozenClock
+) -> None:
+    """A refusal is settled as failed with the platform's words, not retried."""
+    await _enqueue(database, clock, count=1, chats=1)
+    channel = RecordingChannel()
+    channel.outcomes.append(SendResult(Outcome.FAILED, error="400 Bad Request: chat not found"))
+    worker = OutboxWorker(
+        sessions=database.sessions, adapters={Channel.CONSOLE: channel}, clock=clock
+    )
+    assert await worker.deliver_due() == 1
+    assert await worker.deliver_due() == 0
+    async with database.sessions() as session:
+        row = await session.scalar(select(OutboundMessage))
+    assert row is not None and row.status is OutboxStatus.FAILED
+    assert row.last_error == "400 Bad Request: chat not found"
