@@ -97,7 +97,7 @@ async def test_claim_takes_oldest_first_and_counts_attempts(session: AsyncSessio
     for event in [*first, *second]:
         assert event.status is InboxStatus.PROCESSING
         assert event.attempts == 1
-        assert event.processed_at == NOW
+        assert event.claimed_at == NOW
 
 
 async def test_done_and_failed_events_are_not_claimed_again(session: AsyncSession) -> None:
