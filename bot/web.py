@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot.app import App
+from bot.channels.simulator import simulator_router
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ def create_web_app(app: App) -> FastAPI:
     web.state.app = app
     for adapter in app.adapters.values():
         adapter.mount(web)
+    if app.settings.simulator_enabled:
+        web.include_router(simulator_router(dispatcher=app.dispatcher, sessions=app.sessions))
 
     @web.get("/healthz")
     async def healthz() -> dict[str, str]:
