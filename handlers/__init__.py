@@ -1,12 +1,13 @@
 """Channel-neutral features. `ROUTERS` is the one place that says which feature goes first."""
 
 from bot.core.router import Router
-from handlers import account, help, materials, onboarding, team
+from handlers import account, announce, help, materials, onboarding, team
 
 ROUTERS: list[Router] = [
     onboarding.router,
     account.router,
     team.router,
     materials.router,
+    announce.router,
     help.router,  # last: it holds the fallback
 ]

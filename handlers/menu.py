@@ -13,8 +13,8 @@ MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     Role.EXECUTIVE: ("materials", "invite", "whoami", "link", "lang", "help"),
     Role.OFFICER: ("materials", "whoami", "link", "lang", "help"),
     Role.PARTNER: ("materials", "whoami", "link", "lang", "help"),
-    Role.COORDINATOR: ("materials", "invite", "whoami", "link", "lang", "help"),
-    Role.ADMIN: ("materials", "invite", "whoami", "link", "lang", "help"),
+    Role.COORDINATOR: ("materials", "announce", "invite", "whoami", "link", "lang", "help"),
+    Role.ADMIN: ("materials", "announce", "invite", "whoami", "link", "lang", "help"),
 }
 
 

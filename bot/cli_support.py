@@ -1,0 +1,100 @@
+"""What every `citybot` command shares: operator errors, settings, one database unit of work.
+
+Kept apart from bot/cli.py so that command groups in their own modules (announcements, the
+channels' tools) can use it without importing the root command, which imports them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+
+from alembic.util.exc import CommandError as AlembicCommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import DATABASE_CONNECT_TIMEOUT_SECONDS, App, require_sqlite_directory
+from bot.logs import configure_logging
+from bot.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
+# OSErrors that mean "no route to the database server", as opposed to a bug touching a file.
+NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
+
+
+class CommandError(Exception):
+    """A mistake the operator can fix; the message is the whole explanation."""
+
+
+def load_cli_settings() -> Settings:
+    """Settings from the environment, and logging set up to match (redacting their secrets)."""
+    settings = load_settings()
+    configure_logging(settings)
+    return settings
+
+
+def shown_url(settings: Settings) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def database_problem(error: Exception, settings: Settings) -> str | None:
+    """What an operator should read for a database failure, or None when it is a bug."""
+    where = shown_url(settings)
+    if isinstance(error, DBAPIError):
+        detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        missing_table = getattr(error.orig, "sqlstate", None) == UNDEFINED_TABLE
+        if missing_table or "no such table" in detail:
+            return f"the database at {where} is not migrated; run `citybot db upgrade` first"
+        return f"cannot use the database at {where}: {detail}"
+    if isinstance(error, AlembicCommandError):
+        return f"cannot migrate the database at {where}: {error}"
+    if isinstance(error, TimeoutError):
+        return (
+            f"the database at {where} did not answer within {DATABASE_CONNECT_TIMEOUT_SECONDS:g} s"
+        )
+    network = isinstance(error, (ConnectionError, socket.gaierror))
+    if network or (isinstance(error, OSError) and error.errno in NETWORK_ERRNOS):
+        return f"cannot reach the database at {where}: {error}"
+    return None
+
+
+@contextmanager
+def database_errors(settings: Settings) -> Iterator[None]:
+    """Translate unreachable, missing or unmigrated databases into CommandError."""
+    require_sqlite_directory(settings.database_url)
+    try:
+        yield
+    except (DBAPIError, OSError, AlembicCommandError) as error:
+        problem = database_problem(error, settings)
+        if problem is None:
+            raise
+        raise CommandError(problem) from None
+
+
+def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on a fresh App, closed afterwards; commit unless it raises."""
+
+    async def run() -> T:
+        app = App.create(settings)
+        try:
+            async with app.sessions() as session, session.begin():
+                return await work(session)
+        finally:
+            await app.close()
+
+    with database_errors(settings):
+        return asyncio.run(run())
+
+
+def local_minute(moment: datetime, settings: Settings) -> str:
+    """`moment` in the display time zone, to the minute, ISO 8601."""
+    return moment.astimezone(settings.timezone).isoformat(timespec="minutes")
