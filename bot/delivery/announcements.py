@@ -28,7 +28,6 @@ from db.enums import AnnouncementStatus, Channel, Language, OutboxStatus
 from db.models import Announcement
 from db.repositories import announcements as announcement_repo
 from db.repositories import audit
-from db.repositories.announcements import QueuedDelivery
 from db.repositories.audiences import (
     AudienceError,
     Recipient,
@@ -37,7 +36,7 @@ from db.repositories.audiences import (
     resolve_audience,
     resolve_members,
 )
-from db.repositories.outbox import enqueue
+from db.repositories.outbox import Draft, enqueue, enqueue_many
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ class ReleaseReport:
 
 def plan_deliveries(
     announcement_id: int, text: str, resolution: Resolution, texts: Texts
-) -> list[QueuedDelivery]:
+) -> list[Draft]:
     """The outbox rows for a resolution: one language per row, deterministic keys."""
     payloads = {
         language: reply_payload(
@@ -118,13 +117,13 @@ def plan_deliveries(
         for language in Language
     }
     by_line_language: dict[Language, list[Recipient]] = defaultdict(list)
-    deliveries: list[QueuedDelivery] = []
+    deliveries: list[Draft] = []
     for recipient in resolution.recipients:
         if recipient.channel is Channel.LINE:
             by_line_language[recipient.language].append(recipient)
             continue
         deliveries.append(
-            QueuedDelivery(
+            Draft(
                 channel=recipient.channel,
                 recipients=[recipient.external_id],
                 payload=payloads[recipient.language],
@@ -140,7 +139,7 @@ def plan_deliveries(
         for start in range(0, len(group), LINE_MULTICAST_LIMIT):
             chunk = group[start : start + LINE_MULTICAST_LIMIT]
             deliveries.append(
-                QueuedDelivery(
+                Draft(
                     channel=Channel.LINE,
                     recipients=[recipient.external_id for recipient in chunk],
                     payload=payloads[language],
@@ -174,8 +173,8 @@ async def release(
     ):
         return ReleaseReport(announcement.id, released=False)
     deliveries = plan_deliveries(announcement.id, announcement.text, resolution, texts)
-    queued = await announcement_repo.queue_deliveries(
-        session=session, announcement_id=announcement.id, deliveries=deliveries, now=now
+    queued = await enqueue_many(
+        session=session, drafts=deliveries, now=now, announcement_id=announcement.id
     )
     report = ReleaseReport(
         announcement.id,

@@ -6,13 +6,12 @@ or two schedulers releasing, cannot both act: exactly one sees its row change.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import AnnouncementStatus, Channel, MemberStatus, OutboxStatus, Role
@@ -236,72 +235,6 @@ async def finished_sending(*, session: AsyncSession, limit: int = 100) -> list[A
             .limit(limit)
         )
     )
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedDelivery:
-    """One outbox row of an announcement, before it is stored."""
-
-    channel: Channel
-    recipients: Sequence[str]
-    payload: dict[str, Any]
-    idempotency_key: str
-    identity_id: int | None = None
-    retry_key: str | None = None
-
-
-def _chat_key(delivery: QueuedDelivery) -> str:
-    """The outbox's ordering key, by `outbox.enqueue`'s rule: the chat, or the batch itself."""
-    if len(delivery.recipients) == 1:
-        return delivery.recipients[0]
-    return f"batch:{delivery.idempotency_key}"
-
-
-async def queue_deliveries(
-    *,
-    session: AsyncSession,
-    announcement_id: int,
-    deliveries: Sequence[QueuedDelivery],
-    now: datetime,
-) -> int:
-    """Store the rows in a few multi-row INSERTs, skipping keys already stored; how many were new.
-
-    The same rows (and ordering key) as `outbox.enqueue` writes one by one; a broadcast to
-    thousands must not take thousands of round trips inside the transaction marking it SENDING.
-    """
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    stored = 0
-    for start in range(0, len(deliveries), _INSERT_CHUNK):
-        chunk = deliveries[start : start + _INSERT_CHUNK]
-        statement = (
-            insert(OutboundMessage)
-            .values(
-                [
-                    {
-                        "channel": delivery.channel,
-                        "recipients": list(delivery.recipients),
-                        "chat_key": _chat_key(delivery),
-                        "payload": delivery.payload,
-                        "idempotency_key": delivery.idempotency_key,
-                        "identity_id": delivery.identity_id,
-                        "announcement_id": announcement_id,
-                        "retry_key": delivery.retry_key,
-                        "status": OutboxStatus.PENDING,
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                        "platform_ids": [],
-                    }
-                    for delivery in chunk
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OutboundMessage.id)
-        )
-        stored += len((await session.execute(statement)).all())
-    return stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,70 @@ from db.enums import Channel, OutboxStatus
 from db.models import OutboundMessage
 
 _ERROR_LIMIT = 2000
+_INSERT_CHUNK = 500  # rows per INSERT: far below both drivers' bound-parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One outgoing message before it is stored."""
+
+    channel: Channel
+    recipients: Sequence[str]
+    payload: dict[str, Any]
+    idempotency_key: str
+    identity_id: int | None = None
+    retry_key: str | None = None
+
+
+def chat_key(draft: Draft) -> str:
+    """What must stay in order: the chat for a single recipient; a batch is its own key."""
+    if len(draft.recipients) == 1:
+        return draft.recipients[0]
+    return f"batch:{draft.idempotency_key}"
+
+
+async def enqueue_many(
+    *,
+    session: AsyncSession,
+    drafts: Sequence[Draft],
+    now: datetime,
+    announcement_id: int | None = None,
+) -> int:
+    """Store messages in a few multi-row INSERTs, skipping keys stored before; how many are new.
+
+    A broadcast to thousands must not take thousands of round trips inside its transaction.
+    """
+    insert = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    stored = 0
+    for start in range(0, len(drafts), _INSERT_CHUNK):
+        rows = [
+            {
+                "channel": draft.channel,
+                "recipients": list(draft.recipients),
+                "chat_key": chat_key(draft),
+                "payload": draft.payload,
+                "idempotency_key": draft.idempotency_key,
+                "identity_id": draft.identity_id,
+                "announcement_id": announcement_id,
+                "retry_key": draft.retry_key,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "platform_ids": [],
+            }
+            for draft in drafts[start : start + _INSERT_CHUNK]
+        ]
+        statement = (
+            insert(OutboundMessage)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(OutboundMessage.id)
+        )
+        stored += len((await session.execute(statement)).all())
+    return stored
 
 
 async def enqueue(
@@ -26,34 +91,11 @@ async def enqueue(
     idempotency_key: str,
     now: datetime,
     identity_id: int | None = None,
-    announcement_id: int | None = None,
     retry_key: str | None = None,
 ) -> bool:
     """Store one message unless its idempotency key exists already; True when stored now."""
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    statement = (
-        insert(OutboundMessage)
-        .values(
-            channel=channel,
-            recipients=list(recipients),
-            chat_key=recipients[0] if len(recipients) == 1 else f"batch:{idempotency_key}",
-            payload=payload,
-            idempotency_key=idempotency_key,
-            identity_id=identity_id,
-            announcement_id=announcement_id,
-            retry_key=retry_key,
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-            platform_ids=[],
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboundMessage.id)
-    )
-    return (await session.execute(statement)).scalar_one_or_none() is not None
+    draft = Draft(channel, recipients, payload, idempotency_key, identity_id, retry_key)
+    return await enqueue_many(session=session, drafts=[draft], now=now) == 1
 
 
 async def claim_due(
