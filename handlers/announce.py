@@ -34,12 +34,12 @@ from bot.delivery.announcements import (
     MAX_TEXT_LENGTH,
     AnnouncementStats,
     announcement_text,
-    notify_members,
     parse_send_time,
     push_channels,
     release,
     stats,
 )
+from bot.delivery.notices import notify_members
 from db.enums import AnnouncementStatus, OrganisationKind, Role
 from db.models import Announcement, Competition, Domain, Organisation
 from db.repositories import announcements as announcement_repo

@@ -117,16 +117,20 @@ class InboxProcessor:
             self._wake.set()
         return stored
 
-    async def run(self) -> None:
-        """Work until cancelled; first take back what a previous process left half-done."""
+    async def requeue_stale(self) -> int:
+        """Put back events a dead process claimed and never settled; how many."""
         async with self._sessions() as session, session.begin():
             requeued = await inbox_repo.requeue_stale(
                 session=session, older_than=self._clock.now() - self._stale_after
             )
         if requeued:
-            log.info(
-                "inbox: %d events left in progress by a previous run are queued again", requeued
-            )
+            log.info("inbox: %d events claimed by a dead process are queued again", requeued)
+            self._wake.set()
+        return requeued
+
+    async def run(self) -> None:
+        """Work until cancelled; first take back what a previous process left half-done."""
+        await self.requeue_stale()
         while True:
             try:
                 handled = await self.process_available()

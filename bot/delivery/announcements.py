@@ -12,7 +12,7 @@ import logging
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.dates import BUDDHIST_ERA_OFFSET
 from bot.core.inbox import reply_payload
-from bot.core.replies import Reply, Text
-from bot.core.texts import Texts, Translator
+from bot.core.replies import Text
+from bot.core.texts import Texts
 from bot.settings import Settings
 from db.enums import AnnouncementStatus, Channel, Language, OutboxStatus
 from db.models import Announcement
@@ -34,9 +34,8 @@ from db.repositories.audiences import (
     Resolution,
     parse_audience,
     resolve_audience,
-    resolve_members,
 )
-from db.repositories.outbox import Draft, enqueue, enqueue_many
+from db.repositories.outbox import Draft, enqueue_many
 
 log = logging.getLogger(__name__)
 
@@ -341,34 +340,3 @@ async def release_due(
     for finished in await announcement_repo.finished_sending(session=session):
         await stats(session=session, announcement_id=finished.id)
     return reports
-
-
-async def notify_members(
-    *,
-    session: AsyncSession,
-    member_ids: Collection[int],
-    texts: Texts,
-    compose: Callable[[Translator], list[Reply]],
-    now: datetime,
-    channels: Collection[Channel],
-    tag: str,
-) -> int:
-    """Queue a message to each member, in their language, on one account each; how many queued.
-
-    `compose` writes the message with a translator in the member's language; `tag` makes the
-    idempotency keys (`<tag>:m<member id>`), so notifying twice for the same reason sends once.
-    """
-    resolution = await resolve_members(session=session, member_ids=member_ids, channels=channels)
-    queued = 0
-    for recipient in resolution.recipients:
-        replies = compose(texts.bind(recipient.language))
-        queued += await enqueue(
-            session=session,
-            channel=recipient.channel,
-            recipients=[recipient.external_id],
-            payload=reply_payload(replies, {}),
-            idempotency_key=f"{tag}:m{recipient.member_id}",
-            now=now,
-            identity_id=recipient.identity_id,
-        )
-    return queued

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.replies import Choice, Choices, Reply, Text, reply_from_data
 from bot.core.texts import Texts, Translator
 from bot.delivery.announcements import (
-    notify_members,
     parse_send_time,
     release,
     release_due,
     stats,
 )
+from bot.delivery.notices import notify_members
 from db.enums import AnnouncementStatus, Channel, Language, MemberStatus, OutboxStatus, Role
 from db.models import Announcement, AuditLog, Identity, Member, Organisation, OutboundMessage
 from db.repositories import announcements as announcement_repo
