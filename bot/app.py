@@ -22,8 +22,11 @@ from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.inbox import InboxProcessor
 from bot.core.texts import Texts
+from bot.delivery.announcements import push_channels, release_due
 from bot.delivery.limits import DeliveryLimits, RateSettings
+from bot.delivery.reminders import send_due_reminders
 from bot.delivery.worker import OutboxWorker
+from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
 from db.enums import Channel
 from db.session import create_engine, create_session_factory
@@ -70,8 +73,55 @@ def platform_adapters(
 ) -> Sequence[ChannelAdapter]:
     """The platform channels the settings enable (each imports its SDK only when enabled)."""
     adapters: list[ChannelAdapter] = []
-    del settings, ingest, sessions, clock  # LINE and Telegram adapters plug in here
+    if settings.line_enabled:
+        from bot.channels.line import LineChannel
+
+        adapters.append(
+            LineChannel.create(settings=settings, ingest=ingest, sessions=sessions, clock=clock)
+        )
+    if settings.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        adapters.append(
+            TelegramChannel.create(settings, ingest=ingest, sessions=sessions, clock=clock)
+        )
     return adapters
+
+
+def periodic_jobs(
+    sessions: async_sessionmaker[AsyncSession],
+    services: Services,
+    inbox: InboxProcessor,
+    outbox: OutboxWorker,
+) -> list[Job]:
+    """What the leading process does on a timer; each job wakes the outbox when it queued."""
+    channels = push_channels(services.settings)
+
+    async def release_announcements() -> None:
+        async with sessions() as session, session.begin():
+            released = await release_due(
+                session=session, now=services.clock.now(), texts=services.texts, channels=channels
+            )
+        if released:
+            outbox.wake()
+
+    async def remind_deadlines() -> None:
+        async with sessions() as session, session.begin():
+            queued = await send_due_reminders(
+                session=session,
+                now=services.clock.now(),
+                texts=services.texts,
+                channels=channels,
+                zone=services.zone,
+            )
+        if queued:
+            outbox.wake()
+
+    return [
+        Job("announcements.release_due", 15, release_announcements),
+        Job("reminders.send_due", 60, remind_deadlines),
+        Job("inbox.requeue_stale", 60, inbox.requeue_stale),
+    ]
 
 
 @dataclass
@@ -85,6 +135,7 @@ class App:
     adapters: dict[Channel, ChannelAdapter]
     inbox: InboxProcessor
     outbox: OutboxWorker
+    scheduler: Scheduler
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -119,6 +170,11 @@ class App:
         )
         for adapter in platform_adapters(settings, inbox.ingest, sessions, services.clock):
             adapters[adapter.channel] = adapter
+        scheduler = Scheduler(
+            sessions=sessions,
+            clock=services.clock,
+            jobs=periodic_jobs(sessions, services, inbox, outbox),
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -127,6 +183,7 @@ class App:
             adapters=adapters,
             inbox=inbox,
             outbox=outbox,
+            scheduler=scheduler,
         )
 
     async def start(self, *, loops: bool = True) -> None:
@@ -137,13 +194,16 @@ class App:
         for adapter in self.adapters.values():
             await adapter.start()
         if loops and self.adapters:
+            # Without a platform there is nobody to push to: reminders wait rather than vanish.
             self._tasks = [
                 asyncio.create_task(self.inbox.run(), name="inbox"),
                 asyncio.create_task(self.outbox.run(), name="outbox"),
             ]
+            await self.scheduler.start()
 
     async def close(self) -> None:
         """Stop background work and release connections; safe to call twice."""
+        await self.scheduler.close()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()

@@ -8,31 +8,28 @@ traceback; a traceback means a bug.
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import socket
+import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from alembic.util.exc import CommandError as AlembicCommandError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from typer.core import TyperGroup
 
-from bot.app import (
-    DATABASE_CONNECT_TIMEOUT_SECONDS,
-    App,
-    DatabaseUnavailable,
-    require_sqlite_directory,
-)
+from bot.announce_cli import announce_cli
+from bot.app import App, DatabaseUnavailable, require_sqlite_directory
+from bot.channels.line.cli import line_cli
+from bot.channels.telegram.cli import telegram_cli
+from bot.cli_support import CommandError as CommandError  # re-exported: channel CLIs raise it
+from bot.cli_support import database_errors as _database_errors
+from bot.cli_support import in_session as _in_session
+from bot.cli_support import load_cli_settings as _load_settings
+from bot.cli_support import local_minute as _local
+from bot.cli_support import shown_url as _shown_url
 from bot.core.texts import TextsError
-from bot.logs import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingsError
 from db.base import utcnow
 from db.enums import ROLES_BY_KIND, Role
 from db.models import Invite, Organisation
@@ -42,17 +39,8 @@ from db.repositories import organisations as organisation_repo
 
 log = logging.getLogger("bot.cli")
 
-T = TypeVar("T")
-
 USAGE_ERROR = 2
 MAX_INVITE_DAYS = 365
-UNDEFINED_TABLE = "42P01"  # PostgreSQL's SQLSTATE for a missing table
-# OSErrors that mean "no route to the database server", as opposed to a bug touching a file.
-NETWORK_ERRNOS = frozenset({errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH})
-
-
-class CommandError(Exception):
-    """A mistake the operator can fix; the message is the whole explanation."""
 
 
 class OperatorErrors(TyperGroup):
@@ -81,6 +69,9 @@ db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 invite_cli = typer.Typer(help="Invite codes that let people register.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(invite_cli, name="invite")
+cli.add_typer(announce_cli, name="announce")
+cli.add_typer(telegram_cli, name="telegram")
+cli.add_typer(line_cli, name="line")
 
 
 def main() -> None:
@@ -89,66 +80,6 @@ def main() -> None:
 
 
 # --- settings and database access ----------------------------------------------------------------
-
-
-def _load_settings() -> Settings:
-    """Settings from the environment, and logging set up to match (redacting their secrets)."""
-    settings = load_settings()
-    configure_logging(settings)
-    return settings
-
-
-def _shown_url(settings: Settings) -> str:
-    return make_url(settings.database_url).render_as_string(hide_password=True)
-
-
-def _database_problem(error: Exception, settings: Settings) -> str | None:
-    """What an operator should read for a database failure, or None when it is a bug."""
-    where = _shown_url(settings)
-    if isinstance(error, DBAPIError):
-        detail = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        missing_table = getattr(error.orig, "sqlstate", None) == UNDEFINED_TABLE
-        if missing_table or "no such table" in detail:
-            return f"the database at {where} is not migrated; run `citybot db upgrade` first"
-        return f"cannot use the database at {where}: {detail}"
-    if isinstance(error, AlembicCommandError):
-        return f"cannot migrate the database at {where}: {error}"
-    if isinstance(error, TimeoutError):
-        return (
-            f"the database at {where} did not answer within {DATABASE_CONNECT_TIMEOUT_SECONDS:g} s"
-        )
-    network = isinstance(error, (ConnectionError, socket.gaierror))
-    if network or (isinstance(error, OSError) and error.errno in NETWORK_ERRNOS):
-        return f"cannot reach the database at {where}: {error}"
-    return None
-
-
-@contextmanager
-def _database_errors(settings: Settings) -> Iterator[None]:
-    """Translate unreachable, missing or unmigrated databases into CommandError."""
-    require_sqlite_directory(settings.database_url)
-    try:
-        yield
-    except (DBAPIError, OSError, AlembicCommandError) as error:
-        problem = _database_problem(error, settings)
-        if problem is None:
-            raise
-        raise CommandError(problem) from None
-
-
-def _in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one transaction on a fresh App, closed afterwards; commit unless it raises."""
-
-    async def run() -> T:
-        app = App.create(settings)
-        try:
-            async with app.sessions() as session, session.begin():
-                return await work(session)
-        finally:
-            await app.close()
-
-    with _database_errors(settings):
-        return asyncio.run(run())
 
 
 async def _organisation(session: AsyncSession, slug: str) -> Organisation:
@@ -184,11 +115,6 @@ def _require_fit(organisation: Organisation, role: Role) -> None:
         )
 
 
-def _local(moment: datetime, settings: Settings) -> str:
-    """`moment` in the display time zone, to the minute, ISO 8601."""
-    return moment.astimezone(settings.timezone).isoformat(timespec="minutes")
-
-
 # --- commands ------------------------------------------------------------------------------------
 
 
@@ -206,6 +132,8 @@ def serve(
     require_sqlite_directory(settings.database_url)
     web = create_web_app(App.create(settings))
     log.info("serving on http://%s:%d (database %s)", host, port, _shown_url(settings))
+    if settings.simulator_enabled:
+        log.info("simulator: http://%s:%d/simulator", host, port)
     # log_config=None: uvicorn's loggers go through our redacting, one-line handler.
     uvicorn.run(web, host=host, port=port, log_config=None)
 
@@ -262,6 +190,37 @@ def console(
 
     with _database_errors(settings):
         asyncio.run(chat())
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver without the web server: inbox, outbox workers and the scheduler (Ctrl-C stops).
+
+    Run several on one PostgreSQL database to share the load; claims keep every message single.
+    """
+    settings = _load_settings()
+
+    async def work() -> None:
+        app = App.create(settings)
+        if not app.adapters:
+            await app.close()
+            raise CommandError(
+                "neither LINE nor Telegram is configured: a worker would have nothing to deliver"
+            )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await app.start()
+        log.info("worker: delivering on %s", ", ".join(c.value for c in app.adapters))
+        try:
+            await stop.wait()
+        finally:
+            log.info("worker: stopping")
+            await app.close()
+
+    with _database_errors(settings):
+        asyncio.run(work())
 
 
 @cli.command()
@@ -362,6 +321,9 @@ def invite_create(
         f"{invite.max_uses} use{'s' if invite.max_uses != 1 else ''}, expires "
         f"{_local(invite.expires_at, settings)} ({settings.citybot_timezone})"
     )
+    if settings.telegram_bot_username:
+        username = settings.telegram_bot_username.removeprefix("@")
+        typer.echo(f"telegram: https://t.me/{username}?start={invite.code}")
     typer.echo(invite.code)
 
 

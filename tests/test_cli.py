@@ -263,6 +263,11 @@ def test_seed_with_broken_content_is_a_one_line_error(tmp_path: Path) -> None:
     _assert_one_line_error(missing, "content directory not found")
 
 
+def test_worker_without_a_channel_is_a_one_line_error(database_url: str) -> None:
+    """`citybot worker` with neither LINE nor Telegram configured says so and stops."""
+    _assert_one_line_error(_citybot(database_url, "worker"), "neither LINE nor Telegram")
+
+
 def test_demo_seed_is_refused_in_production(database_url: str) -> None:
     """Public demo invite codes never reach a production database."""
     result = runner.invoke(

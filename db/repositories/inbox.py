@@ -179,3 +179,31 @@ async def get_event(
             InboundEvent.channel == channel, InboundEvent.event_key == event_key
         )
     )
+
+
+async def redact_message(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    message_id: str,
+    since: datetime | None = None,
+) -> int:
+    """Forget a message its sender took back (LINE `unsend`); how many stored events held it.
+
+    The payload is replaced by a marker rather than the row deleted, so the event key still
+    dedupes a redelivery of the message; a pending row then reads as nothing to answer.
+    `since` bounds the scan (LINE allows taking a message back for 24 hours).
+    """
+    statement = (
+        update(InboundEvent)
+        .where(
+            InboundEvent.channel == channel,
+            InboundEvent.payload[("message", "id")].as_string() == message_id,
+        )
+        .values(payload={"redacted": True})
+        .execution_options(synchronize_session=False)
+    )
+    if since is not None:
+        statement = statement.where(InboundEvent.received_at >= since)
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0))

@@ -1,0 +1,324 @@
+"""The LINE channel adapter: webhook in, replies out (reply token while fresh, else push).
+
+Sending rules (DESIGN §5):
+- A reply token is free but single-use and short-lived: it is used on the first attempt only,
+  while the event is younger than `LINE_REPLY_TOKEN_TTL_SECONDS`. "Invalid reply token" falls
+  back to push in the same attempt; so does anything beyond the five messages a reply carries.
+- Pushes carry an `X-Line-Retry-Key` derived from the outbox message, so a retry after a timeout
+  can never deliver twice; LINE's 409 for a key it has seen means it was delivered: sent.
+- 4xx are final (kept with LINE's request id), 5xx and timeouts are retried by the outbox, a 429
+  with "monthly limit" pauses pushes (replies stay possible), other 429s wait and retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.line import events as line_events
+from bot.channels.line.api import InvalidRequest, LineApi, LineApiError, LineUnavailable
+from bot.channels.line.render import Message, batches, render
+from bot.channels.line.webhook import PATH, GroupCommit, LineWebhook
+from bot.core.channel import Delivery, Ingest, Outcome, SendResult
+from bot.core.clock import Clock
+from bot.core.dispatcher import platform_language
+from bot.core.events import Event, Followed, JoinedGroup, Unfollowed
+from bot.core.replies import ReplyError
+from bot.settings import Settings
+from db.enums import Channel, ChatKind
+from db.repositories import inbox as inbox_repo
+from db.repositories import profiles
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+# The namespace of our X-Line-Retry-Key UUIDs (uuid5 of the outbox message and request number).
+RETRY_KEY_NAMESPACE = uuid.UUID("6f1d2c39-3a2b-5d3e-9c8e-1f6b1a9c0e51")
+INVALID_REPLY_TOKEN = "invalid reply token"  # noqa: S105  # LINE's error text, not a secret
+MONTHLY_LIMIT = "monthly limit"
+QUOTA_RECHECK_SECONDS = 3600.0  # after LINE's monthly-limit 429, try one push again after this
+UNSEND_WINDOW = timedelta(hours=48)  # LINE lets people take a message back for 24 hours
+PROFILE_CACHE_SIZE = 50_000
+
+
+def retry_key(delivery: Delivery, request: int) -> str:
+    """The X-Line-Retry-Key of one request of a delivery: the same on every attempt."""
+    base = delivery.retry_key or f"outbox:{delivery.message_id}"
+    return str(uuid.uuid5(RETRY_KEY_NAMESPACE, f"{base}:{request}"))
+
+
+def classify(error: LineApiError | LineUnavailable) -> SendResult:
+    """What the outbox should do after LINE refused or did not answer."""
+    if isinstance(error, LineUnavailable):
+        return SendResult(Outcome.RETRY, error=f"LINE unavailable: {error}")
+    if error.status == 429:
+        if MONTHLY_LIMIT in error.message.casefold():
+            log.error("LINE monthly quota reached: pushes paused (%s)", error)
+            return SendResult(Outcome.PAUSED, error=str(error))
+        return SendResult(Outcome.RETRY, error=str(error), retry_after=error.retry_after)
+    if error.status >= 500 or error.status == 0:
+        return SendResult(Outcome.RETRY, error=str(error))
+    log.warning("line: request refused for good: %s", error)
+    return SendResult(Outcome.FAILED, error=str(error))
+
+
+class LineChannel:
+    """LINE as a channel of the bot."""
+
+    channel = Channel.LINE
+
+    def __init__(
+        self,
+        *,
+        secret: str,
+        api: LineApi,
+        ingest: Ingest,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        reply_ttl: float,
+    ) -> None:
+        self.api = api
+        self._sessions = sessions
+        self._clock = clock
+        self._reply_ttl_ms = reply_ttl * 1000
+        self._commit = GroupCommit(ingest, Channel.LINE)
+        self._webhook = LineWebhook(
+            secret=secret.encode(), store=self._commit.store, redact=self._redact
+        )
+        self._pushes_paused_until = 0.0  # monotonic time; pushes wait after a quota 429
+        self._profiled: OrderedDict[str, None] = OrderedDict()  # accounts with cached profiles
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        settings: Settings,
+        ingest: Ingest,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+    ) -> LineChannel:
+        """The channel as configured (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN, …)."""
+        if settings.line_channel_secret is None or settings.line_channel_access_token is None:
+            raise ValueError("LINE needs LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN")
+        api = LineApi(
+            access_token=settings.line_channel_access_token.get_secret_value(),
+            base_url=settings.line_api_base_url,
+            timeout=settings.citybot_request_timeout_seconds,
+        )
+        return cls(
+            secret=settings.line_channel_secret.get_secret_value(),
+            api=api,
+            ingest=ingest,
+            sessions=sessions,
+            clock=clock,
+            reply_ttl=settings.line_reply_token_ttl_seconds,
+        )
+
+    # --- the port ---------------------------------------------------------------------------
+
+    def mount(self, web: FastAPI) -> None:
+        """`POST /webhooks/line`, as a bare route: no validation layer on the hot path."""
+        web.add_route(PATH, self._webhook.handle, methods=["POST"], include_in_schema=False)
+
+    async def start(self) -> None:
+        """Open the API client."""
+        await self.api.open()
+
+    async def close(self) -> None:
+        """Finish the last webhook commit and close the API client."""
+        await self._commit.close()
+        await self.api.close()
+
+    def event_from(self, payload: Mapping[str, Any]) -> Event | None:
+        """Our event for a stored LINE event (None for standby and taken-back messages)."""
+        return line_events.event_from(payload)
+
+    def reply_context(self, event: Event) -> dict[str, Any]:
+        """The reply token and when the event happened, to judge the token's freshness later."""
+        token = event.raw.get("replyToken")
+        if not isinstance(token, str) or not token or isinstance(event, Unfollowed):
+            return {}
+        return {"reply_token": token, "event_ms": event.raw.get("timestamp")}
+
+    async def send(self, delivery: Delivery) -> SendResult:
+        """Reply while the token is fresh, push otherwise; ≤ 5 messages per request."""
+        try:
+            return await self._send(delivery)
+        except (ReplyError, InvalidRequest) as error:  # LINE can never take it: do not retry
+            log.error("line: message %d cannot be rendered: %s", delivery.message_id, error)
+            return SendResult(Outcome.FAILED, error=f"unrenderable: {error}")
+
+    async def _send(self, delivery: Delivery) -> SendResult:
+        requests = batches(render(delivery.replies))
+        if not requests or not delivery.recipients:
+            return SendResult(Outcome.SENT)
+        sent_ids: list[str] = []
+        first_push = 0
+        if self._reply_usable(delivery):
+            try:
+                sent_ids += await self.api.reply(str(delivery.context["reply_token"]), requests[0])
+                first_push = 1
+            except LineApiError as error:
+                if not (error.status == 400 and INVALID_REPLY_TOKEN in error.message.casefold()):
+                    return classify(error)
+                log.info("line: reply token of message %d refused; pushing", delivery.message_id)
+            except LineUnavailable as error:
+                # The reply may have arrived; a retry pushes (never replies twice with a token).
+                return classify(error)
+        if first_push == len(requests):
+            return SendResult(Outcome.SENT, platform_ids=tuple(sent_ids))
+        # Should a push after a successful reply fail, the retry pushes from the first message:
+        # those five may show twice. Only deliveries of more than five messages can meet this.
+        return await self._push(delivery, requests, first_push, sent_ids)
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def _reply_usable(self, delivery: Delivery) -> bool:
+        token, event_ms = delivery.context.get("reply_token"), delivery.context.get("event_ms")
+        if not token or not isinstance(event_ms, int) or delivery.attempt != 1:
+            return False
+        age_ms = self._clock.now().timestamp() * 1000 - event_ms
+        return age_ms < self._reply_ttl_ms
+
+    async def _push(
+        self,
+        delivery: Delivery,
+        requests: Sequence[Sequence[Message]],
+        first: int,
+        sent_ids: list[str],
+    ) -> SendResult:
+        """Push requests[first:] (multicast for several recipients), with retry keys."""
+        paused_for = self._pushes_paused_until - time.monotonic()
+        if paused_for > 0:
+            return SendResult(
+                Outcome.PAUSED, error="LINE monthly quota reached", retry_after=paused_for
+            )
+        recipients = await self._reachable(delivery.recipients)
+        if not recipients:
+            return SendResult(Outcome.BLOCKED, error="the recipient blocked the bot")
+        for number in range(first, len(requests)):
+            key = retry_key(delivery, number)
+            try:
+                if len(delivery.recipients) > 1:
+                    await self.api.multicast(recipients, requests[number], retry_key=key)
+                else:
+                    sent_ids += await self.api.push(recipients[0], requests[number], retry_key=key)
+            except LineApiError as error:
+                if error.status == 409:  # this retry key was accepted before: delivered
+                    continue
+                result = classify(error)
+                if result.outcome is Outcome.PAUSED:
+                    self._pushes_paused_until = time.monotonic() + QUOTA_RECHECK_SECONDS
+                    return dataclasses.replace(result, retry_after=QUOTA_RECHECK_SECONDS)
+                return result
+            except LineUnavailable as error:
+                return classify(error)
+        return SendResult(Outcome.SENT, platform_ids=tuple(sent_ids))
+
+    async def _reachable(self, recipients: Sequence[str]) -> list[str]:
+        """Recipients minus accounts that blocked the bot (unfollow); groups are always in."""
+        async with self._sessions() as session:
+            blocked = await profiles.blocked_accounts(
+                session=session, channel=Channel.LINE, external_ids=recipients
+            )
+        return [r for r in recipients if r not in blocked]
+
+    # --- webhook side work --------------------------------------------------------------------
+
+    async def _redact(self, message_ids: list[str]) -> None:
+        """Forget messages their senders took back (LINE `unsend`)."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            for message_id in message_ids:
+                await inbox_repo.redact_message(
+                    session=session,
+                    channel=Channel.LINE,
+                    message_id=message_id,
+                    since=now - UNSEND_WINDOW,
+                )
+
+    # --- profiles -----------------------------------------------------------------------------
+
+    async def enrich(self, event: Event) -> Event:
+        """`event` with the sender's name and language, and a joined group's name.
+
+        Called by the inbox before dispatching, never on the webhook path. A profile is asked of
+        LINE on follow (it may have changed) and when an account is first seen; afterwards it is
+        read from the identity row. A failure only costs the name: the event goes on unchanged.
+        """
+        try:
+            if isinstance(event, JoinedGroup) and event.chat.kind is ChatKind.GROUP:
+                return await self._with_group_name(event)
+            user = event.user
+            if user is None or (
+                event.chat.is_group and user.external_id == event.chat.external_id
+            ):
+                return event  # no sender, or the group standing in for one (see events.refs)
+            return await self._with_profile(event, refresh=isinstance(event, Followed))
+        except (LineApiError, LineUnavailable) as error:
+            log.info("line: profile for %s not fetched: %s", event.chat.external_id, error)
+            return event
+
+    async def _with_group_name(self, event: Event) -> Event:
+        name = await self.api.group_name(event.chat.external_id)
+        async with self._sessions() as session, session.begin():
+            await profiles.save_chat_title(
+                session=session,
+                channel=Channel.LINE,
+                external_id=event.chat.external_id,
+                kind=event.chat.kind,
+                title=name,
+                now=self._clock.now(),
+            )
+        return dataclasses.replace(event, chat=dataclasses.replace(event.chat, title=name))
+
+    async def _with_profile(self, event: Event, *, refresh: bool) -> Event:
+        assert event.user is not None
+        user_id = event.user.external_id
+        if not refresh and user_id in self._profiled:
+            self._profiled.move_to_end(user_id)
+            return event
+        if not refresh:
+            async with self._sessions() as session:
+                cached = await profiles.has_profile(
+                    session=session, channel=Channel.LINE, external_id=user_id
+                )
+            if cached:
+                self._remember(user_id)
+                return event
+        if event.chat.is_group:
+            profile = await self.api.member_profile(
+                event.chat.external_id, user_id, room=event.chat.kind is ChatKind.ROOM
+            )
+        else:
+            profile = await self.api.profile(user_id)
+        language = platform_language(profile.language)
+        async with self._sessions() as session, session.begin():
+            await profiles.save_profile(
+                session=session,
+                channel=Channel.LINE,
+                external_id=user_id,
+                display_name=profile.display_name,
+                language=language,
+                now=self._clock.now(),
+            )
+        self._remember(user_id)
+        user = dataclasses.replace(
+            event.user, display_name=profile.display_name, language=profile.language
+        )
+        return dataclasses.replace(event, user=user)
+
+    def _remember(self, user_id: str) -> None:
+        self._profiled[user_id] = None
+        if len(self._profiled) > PROFILE_CACHE_SIZE:
+            self._profiled.popitem(last=False)

@@ -1,0 +1,312 @@
+"""The Telegram channel: webhook or long polling in, python-telegram-bot's Bot API client out.
+
+State lives in our database, not in python-telegram-bot's Application: flows, offsets and the
+poller lease work across processes and restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.channels.telegram.api import BotClient, bot_id_from_token, connect
+from bot.channels.telegram.polling import STANDBY_RETRY_SECONDS, TelegramPoller, retry_seconds
+from bot.channels.telegram.render import DocumentOut, MessageOut, Outgoing, render_all
+from bot.channels.telegram.updates import UpdateReader
+from bot.channels.telegram.webhook import WEBHOOK_PATH, TelegramWebhook
+from bot.core.channel import Delivery, Ingest, Outcome, SendResult
+from bot.core.clock import Clock
+from bot.core.events import ChoiceSelected, Event
+from bot.core.replies import ReplyError
+from bot.settings import Settings
+from db.enums import Channel
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+log = logging.getLogger(__name__)
+
+# Deliveries whose first parts went out before a passing failure: the retry skips those parts
+# instead of sending them twice. Bounded; a restart forgets (and may repeat a part).
+PROGRESS_REMEMBERED = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One Bot API call of a delivery; `courtesy` steps may fail without failing the delivery."""
+
+    call: Callable[[], Awaitable[Message | bool | None]]
+    courtesy: bool = False
+
+
+def _pressed_message_links(message: Mapping[str, Any]) -> list[list[dict[str, str]]]:
+    """The link buttons of the message whose button was pressed: they stay, the rest go."""
+    markup = message.get("reply_markup")
+    rows = markup.get("inline_keyboard", []) if isinstance(markup, Mapping) else []
+    kept = [
+        [{"text": str(key["text"]), "url": str(key["url"])} for key in row if key.get("url")]
+        for row in rows
+        if isinstance(row, list)
+    ]
+    return [row for row in kept if row]
+
+
+class TelegramChannel:
+    """Telegram as one of our channels."""
+
+    channel = Channel.TELEGRAM
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        ingest: Ingest,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        standby_retry: float = STANDBY_RETRY_SECONDS,
+    ) -> None:
+        if settings.telegram_bot_token is None:
+            raise ValueError("the Telegram channel needs TELEGRAM_BOT_TOKEN")
+        self._settings = settings
+        self._ingest = ingest
+        self._sessions = sessions
+        self._clock = clock
+        self._token = settings.telegram_bot_token.get_secret_value()
+        self._standby_retry = standby_retry
+        self._reader = UpdateReader(bot_id=bot_id_from_token(self._token))
+        secret = settings.telegram_webhook_secret
+        self._webhook = TelegramWebhook(
+            secret=secret.get_secret_value() if secret else None, ingest=ingest
+        )
+        self._client: BotClient | None = None
+        self.poller: TelegramPoller | None = None
+        self._progress: OrderedDict[int, tuple[int, tuple[str, ...]]] = OrderedDict()
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        ingest: Ingest,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+    ) -> TelegramChannel:
+        """The channel as the composition root builds it from settings."""
+        return cls(settings=settings, ingest=ingest, sessions=sessions, clock=clock)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def mount(self, web: FastAPI) -> None:
+        """`POST /webhooks/telegram` as a bare route: no request model, nothing parsed twice."""
+        web.add_route(
+            WEBHOOK_PATH, self._webhook.handle, methods=["POST"], include_in_schema=False
+        )
+
+    async def start(self) -> None:
+        """Open the Bot API client; without a webhook secret, start polling (development)."""
+        # No getMe here: the token's id part is the bot's id, and the username is a setting.
+        self._client = connect(self._settings)
+        if self._settings.telegram_polling:
+            self.poller = TelegramPoller(
+                bot=self._client.bot,
+                sessions=self._sessions,
+                ingest=self._ingest,
+                clock=self._clock,
+                standby_retry=self._standby_retry,
+            )
+            self.poller.start()
+
+    async def close(self) -> None:
+        """Stop polling (releasing the lease) and close the connections; safe to call twice."""
+        poller, self.poller = self.poller, None
+        if poller is not None:
+            await poller.stop()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
+
+    # --- events in -------------------------------------------------------------------------------
+
+    def event_from(self, payload: Mapping[str, Any]) -> Event | None:
+        """The event in one stored update (raises on a malformed one)."""
+        return self._reader.event(payload, received_at=self._clock.now())
+
+    def reply_context(self, event: Event) -> dict[str, Any]:
+        """Which button press to answer and which keyboard to retire; where a group reply goes."""
+        raw = event.raw
+        context: dict[str, Any] = {}
+        query = raw.get("callback_query")
+        if isinstance(event, ChoiceSelected) and isinstance(query, Mapping):
+            context["callback_query_id"] = str(query["id"])
+            message = query.get("message")
+            # An inaccessible (too old) message comes with date 0 and cannot be edited.
+            if isinstance(message, Mapping) and message.get("date"):
+                context["message_id"] = int(message["message_id"])
+                context["keep_links"] = _pressed_message_links(message)
+        else:
+            message = raw.get("message") or raw.get("edited_message")
+            if isinstance(message, Mapping) and event.chat.is_group:
+                # In a busy group the answer is threaded to the command it answers.
+                context["reply_to"] = int(message["message_id"])
+        if isinstance(message, Mapping) and message.get("is_topic_message"):
+            context["message_thread_id"] = int(message["message_thread_id"])
+        return context
+
+    # --- replies out -----------------------------------------------------------------------------
+
+    async def send(self, delivery: Delivery) -> SendResult:
+        """Send one outbox message: answer the button press, retire its keyboard, then reply."""
+        if self._client is None:
+            return SendResult(Outcome.RETRY, error="the Telegram channel is not started")
+        if len(delivery.recipients) != 1 or not delivery.recipients[0].lstrip("-").isdigit():
+            return SendResult(Outcome.FAILED, error="Telegram sends to exactly one chat id")
+        try:
+            outgoing = render_all(delivery.replies)
+        except ReplyError as error:
+            return SendResult(Outcome.FAILED, error=f"cannot render for Telegram: {error}")
+        steps = self._steps(int(delivery.recipients[0]), delivery.context, outgoing)
+        done, sent = self._progress.pop(delivery.message_id, (0, ()))
+        sent_ids = list(sent)
+        try:
+            for step in steps[done:]:
+                try:
+                    result = await step.call()
+                except BadRequest as error:
+                    if not step.courtesy:
+                        raise
+                    # "query is too old", "message is not modified": the reply still matters.
+                    log.info("telegram: skipped a courtesy call: %s", error)
+                    result = None
+                done += 1
+                if isinstance(result, Message) and not step.courtesy:
+                    sent_ids.append(str(result.message_id))
+        except TelegramError as error:
+            outcome = self._failure(error)
+            if outcome.outcome is Outcome.RETRY and done:
+                self._remember(delivery.message_id, done, sent_ids)
+            return outcome
+        return SendResult(Outcome.SENT, platform_ids=tuple(sent_ids))
+
+    def _remember(self, message_id: int, done: int, sent_ids: Sequence[str]) -> None:
+        self._progress[message_id] = (done, tuple(sent_ids))
+        while len(self._progress) > PROGRESS_REMEMBERED:
+            self._progress.popitem(last=False)
+
+    def _steps(
+        self, chat_id: int, context: Mapping[str, Any], outgoing: Sequence[Outgoing]
+    ) -> list[_Step]:
+        assert self._client is not None
+        bot = self._client.bot
+        steps: list[_Step] = []
+        query_id = context.get("callback_query_id")
+        if query_id:
+            steps.append(_Step(lambda: bot.answer_callback_query(str(query_id)), courtesy=True))
+        pressed = context.get("message_id")
+        if pressed:
+            links = context.get("keep_links") or []
+            markup = (
+                InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(text=k["text"], url=k["url"]) for k in row]
+                        for row in links
+                    ]
+                )
+                if links
+                else None
+            )
+            steps.append(
+                _Step(
+                    lambda: bot.edit_message_reply_markup(
+                        chat_id=chat_id, message_id=int(pressed), reply_markup=markup
+                    ),
+                    courtesy=True,
+                )
+            )
+        thread = context.get("message_thread_id")
+        reply_to = context.get("reply_to")
+        for index, out in enumerate(outgoing):
+            threading = (
+                ReplyParameters(message_id=int(reply_to), allow_sending_without_reply=True)
+                if reply_to and index == 0
+                else None
+            )
+            steps.append(_Step(self._sender(chat_id, out, thread, threading)))
+        return steps
+
+    def _sender(
+        self,
+        chat_id: int,
+        out: Outgoing,
+        thread: int | None,
+        reply: ReplyParameters | None,
+    ) -> Callable[[], Awaitable[Message]]:
+        assert self._client is not None
+        bot = self._client.bot
+
+        async def send_message(message: MessageOut) -> Message:
+            return await bot.send_message(
+                chat_id=chat_id,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.keyboard,
+                link_preview_options=message.preview,
+                message_thread_id=thread,
+                reply_parameters=reply,
+            )
+
+        async def send() -> Message:
+            if isinstance(out, MessageOut):
+                return await send_message(out)
+            return await send_document(out)
+
+        async def send_document(document: DocumentOut) -> Message:
+            try:
+                return await bot.send_document(
+                    chat_id=chat_id,
+                    document=document.url,
+                    caption=document.caption,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=thread,
+                    reply_parameters=reply,
+                )
+            except BadRequest as error:
+                # Telegram fetches the URL itself and refuses some (size, type, login walls).
+                log.info("telegram: document by URL refused (%s); sending the link", error)
+                return await send_message(document.fallback)
+
+        return send
+
+    def _failure(self, error: TelegramError) -> SendResult:
+        """A Bot API error as a delivery outcome."""
+        reason = f"{type(error).__name__}: {error}".replace(self._token, "***")
+        match error:
+            case RetryAfter():
+                return SendResult(Outcome.RETRY, error=reason, retry_after=retry_seconds(error))
+            case Forbidden():  # blocked by the user, deactivated, or removed from the group
+                return SendResult(Outcome.BLOCKED, error=reason)
+            case ChatMigrated():
+                return SendResult(Outcome.FAILED, error=reason)
+            case InvalidToken():
+                log.error("telegram: the bot token was rejected; sending is paused")
+                return SendResult(Outcome.PAUSED, error=reason)
+            case BadRequest():
+                return SendResult(Outcome.FAILED, error=reason)
+            case NetworkError():  # includes TimedOut
+                return SendResult(Outcome.RETRY, error=reason)
+        return SendResult(Outcome.RETRY, error=reason)

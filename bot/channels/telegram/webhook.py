@@ -1,0 +1,152 @@
+"""`POST /webhooks/telegram`: check the secret, store the update, answer 200 — nothing more.
+
+Telegram resends an update until it gets a 2xx, so the answer waits for the inbox commit and no
+longer. Requests that arrive while a commit is running are stored together in the next one
+(group commit): each is still acknowledged only once its row is durable, and a burst costs a
+few commits instead of one per update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.channels.telegram.updates import update_time
+from bot.core.channel import Ingest
+from db.enums import Channel
+from db.repositories.inbox import InboxItem
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  # a header name, not a secret
+# Far below the inbox's own chunking; bounds how long the largest commit can take.
+MAX_BATCH = 500
+REFUSAL_LOG_INTERVAL = 60.0
+
+
+class GroupCommit:
+    """Stores webhook updates, batching the ones that arrive while a commit is under way."""
+
+    def __init__(self, ingest: Ingest, channel: Channel, max_batch: int = MAX_BATCH) -> None:
+        self._ingest = ingest
+        self._channel = channel
+        self._max_batch = max_batch
+        self._waiting: list[tuple[InboxItem, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def store(self, item: InboxItem) -> None:
+        """Return once `item` is committed to the inbox; raise if the commit failed."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="telegram-webhook-commit")
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                # One turn of the event loop lets requests already read reach the batch.
+                await asyncio.sleep(0)
+                batch = self._waiting[: self._max_batch]
+                self._waiting = self._waiting[self._max_batch :]
+                await self._commit(batch)
+        finally:
+            self._flusher = None
+
+    async def _commit(self, batch: Sequence[tuple[InboxItem, asyncio.Future[None]]]) -> None:
+        try:
+            await self._ingest(self._channel, [item for item, _ in batch])
+        except Exception as error:  # every waiting request answers 500; Telegram resends
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(error)
+            return
+        for _, done in batch:
+            if not done.done():  # a request whose client went away was cancelled: nobody waits
+                done.set_result(None)
+
+
+def _refused(status: int) -> Response:
+    return Response(status_code=status)
+
+
+class RefusalLog:
+    """Logs refused requests, at most once a minute per reason, counting the ones it held back.
+
+    Someone posting forged or broken requests in a loop must neither flood the log nor slow the
+    webhook down with log writes; the first of a burst is always logged.
+    """
+
+    def __init__(self, interval: float = REFUSAL_LOG_INTERVAL) -> None:
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def warn(self, reason: str, message: str, *args: object) -> None:
+        """Log `message` unless `reason` was logged within the interval (then just count it)."""
+        now = time.monotonic()
+        last = self._last.get(reason)
+        if last is not None and now - last < self._interval:
+            self._held[reason] = self._held.get(reason, 0) + 1
+            return
+        held = self._held.pop(reason, 0)
+        self._last[reason] = now
+        suffix = f" ({held} more like it since the last report)" if held else ""
+        log.warning(message + suffix, *args)
+
+
+class TelegramWebhook:
+    """The route's logic: secret, shape, store; parsing waits for the inbox processor."""
+
+    def __init__(self, *, secret: str | None, ingest: Ingest) -> None:
+        self._secret = secret.encode() if secret else None
+        self._store = GroupCommit(ingest, Channel.TELEGRAM)
+        self._refusals = RefusalLog()
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one webhook request from Telegram (or from someone pretending to be it)."""
+        given = request.headers.get(SECRET_HEADER)
+        if self._secret is None:
+            self._refusals.warn(
+                "unset", "telegram webhook: called but TELEGRAM_WEBHOOK_SECRET is unset; refused"
+            )
+            return _refused(403)
+        if given is None or not hmac.compare_digest(given.encode(), self._secret):
+            self._refusals.warn(
+                "secret",
+                "telegram webhook: %s secret token from %s; refused",
+                "missing" if given is None else "wrong",
+                request.client.host if request.client else "unknown",
+            )
+            return _refused(403)
+        body = await request.body()
+        try:
+            update = json.loads(body)
+        except ValueError as error:
+            self._refusals.warn(
+                "json", "telegram webhook: body is not JSON (%d bytes): %s", len(body), error
+            )
+            return _refused(400)
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            self._refusals.warn(
+                "shape", "telegram webhook: not an update (no integer update_id); refused"
+            )
+            return _refused(400)
+        item = InboxItem(event_key=str(update_id), payload=update, occurred_at=update_time(update))
+        try:
+            await self._store.store(item)
+        except Exception:
+            log.exception(
+                "telegram webhook: update %d could not be stored; answering 500", update_id
+            )
+            return _refused(500)
+        return Response(status_code=200)

@@ -1,0 +1,302 @@
+"""A fake Telegram Bot API on loopback: python-telegram-bot talks to it exactly as to Telegram.
+
+It answers the methods the bot uses with Bot API-shaped results, records every call with its
+parameters (decoded from the form or JSON body PTB posts), serves queued updates to getUpdates
+honouring `offset` (and long-polling briefly), and can be told to fail the next calls of a method
+with 403, 429 (with `parameters.retry_after`), 400 or 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456789:AAE-fake-token-for-tests_0123456789"
+BOT_ID = 123456789
+BOT_USERNAME = "citybot_test_bot"
+BLOCKED = "Forbidden: bot was blocked by the user"
+# Parameters that are strings even when they look like JSON ("123" typed by a person stays text).
+STRING_PARAMETERS = frozenset(
+    {
+        "text",
+        "caption",
+        "callback_query_id",
+        "url",
+        "secret_token",
+        "document",
+        "parse_mode",
+        "language_code",
+        "certificate",
+        "ip_address",
+    }
+)
+
+
+@dataclass
+class Call:
+    """One Bot API request as the fake received it, and the result it answered (if it did)."""
+
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class _Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+    skip: int = 0  # calls to let through before this failure
+
+
+@dataclass
+class FakeTelegramApi:
+    """The fake server; `start()` it, point `TELEGRAM_API_BASE_URL` at `base_url`."""
+
+    token: str = TOKEN
+    username: str = BOT_USERNAME
+    long_poll_cap: float = 0.3  # the fake never holds a long poll longer than this
+    calls: list[Call] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    webhook: dict[str, Any] | None = None
+    commands: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
+    refuse_document_urls: bool = False
+    _failures: dict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
+    _next_message_id: int = 500
+    _runner: web.AppRunner | None = None
+    _port: int = 0
+    _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 on a free port."""
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        """What TELEGRAM_API_BASE_URL should be (the token is appended by the client)."""
+        return f"http://127.0.0.1:{self._port}/bot"
+
+    # --- scripting ----------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        skip: int = 0,
+    ) -> None:
+        """Answer `times` calls of `method` with this error, after letting `skip` calls through."""
+        for index in range(times):
+            failure = _Failure(status, description, retry_after, skip if index == 0 else 0)
+            self._failures[method].append(failure)
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        """Offer an update to getUpdates."""
+        self.updates.append(update)
+        self._new_update.set()
+
+    # --- reading what happened ----------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call to `method`, in order."""
+        return [call.params for call in self.calls if call.method == method]
+
+    def messages_to(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every sendMessage and sendDocument to `chat_id`, in order."""
+        return [
+            call.params
+            for call in self.calls
+            if call.method in {"sendMessage", "sendDocument"} and call.params["chat_id"] == chat_id
+        ]
+
+    def clear(self) -> None:
+        """Forget the recorded calls."""
+        self.calls.clear()
+
+    # --- the API ------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await _params(request)
+        call = Call(method, params)
+        self.calls.append(call)
+        failures = self._failures.get(method)
+        if failures and failures[0].skip:
+            failures[0].skip -= 1
+        elif failures:
+            failure = failures.popleft()
+            return _error(failure.status, failure.description, failure.retry_after)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return _error(404, "Not Found")
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        call.result = result
+        return web.json_response({"ok": True, "result": result})
+
+    def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
+        self._next_message_id += 1
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id < 0:
+            chat["title"] = "group"
+        return {
+            "message_id": self._next_message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Smart City Connect"},
+            **{key: value for key, value in content.items() if value is not None},
+        }
+
+    async def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Smart City Connect",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        if not str(params.get("text", "")).strip():
+            return _error(400, "Bad Request: message text is empty")
+        return self._message(
+            params["chat_id"], text=params["text"], reply_markup=params.get("reply_markup")
+        )
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
+        if self.refuse_document_urls:
+            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        name = str(params["document"]).rsplit("/", 1)[-1]
+        document = {"file_id": f"doc-{name}", "file_unique_id": f"u-{name}", "file_name": name}
+        return self._message(params["chat_id"], document=document, caption=params.get("caption"))
+
+    async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        message = self._message(params["chat_id"], reply_markup=params.get("reply_markup"))
+        message["message_id"] = params["message_id"]
+        return message
+
+    async def _api_editMessageText(self, params: dict[str, Any]) -> Any:
+        message = self._message(params["chat_id"], text=params["text"])
+        message["message_id"] = params["message_id"]
+        return message
+
+    async def _api_answerCallbackQuery(self, _params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = params
+        return True
+
+    async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        return True
+
+    async def _api_getWebhookInfo(self, _params: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook and self.webhook.get("allowed_updates"):
+            info["allowed_updates"] = self.webhook["allowed_updates"]
+        return info
+
+    async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        scope = (params.get("scope") or {"type": "default"})["type"]
+        self.commands[(scope, params.get("language_code", ""))] = params["commands"]
+        return True
+
+    async def _api_getUpdates(self, params: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            return _error(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        offset = params.get("offset")
+        if offset is not None:  # an offset confirms every update before it: they are gone
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        if not self.updates and params.get("timeout"):
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._new_update.wait(), min(float(params["timeout"]), self.long_poll_cap)
+                )
+        return self.updates[: int(params.get("limit", 100))]
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """The call's parameters: a JSON body, or form fields whose values PTB encoded as JSON."""
+    if request.content_type == "application/json":
+        body = await request.json()
+        return dict(body) if isinstance(body, dict) else {}
+    if not request.can_read_body:
+        return {}
+    form = await request.post()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        text = value if isinstance(value, str) else str(value)
+        if key in STRING_PARAMETERS:
+            params[key] = text
+            continue
+        try:
+            params[key] = json.loads(text)
+        except ValueError:
+            params[key] = text
+    return params
+
+
+def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=status)
+
+
+@contextlib.contextmanager
+def serving_in_thread(api: FakeTelegramApi) -> Iterator[FakeTelegramApi]:
+    """Run the fake on its own event loop in a thread, for code that calls `asyncio.run` (CLI)."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-telegram-api", daemon=True)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(api.start(), loop).result(timeout=5)
+        yield api
+    finally:
+        asyncio.run_coroutine_threadsafe(api.stop(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()
