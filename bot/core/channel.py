@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from bot.core.events import Event
 from bot.core.replies import Reply
@@ -77,3 +77,11 @@ class ChannelAdapter(Protocol):
 
     async def send(self, delivery: Delivery) -> SendResult:
         """Send one stored message to its recipients and say how it went."""
+
+
+@runtime_checkable
+class EnrichingAdapter(Protocol):
+    """An adapter that adds what a webhook did not carry (a LINE profile: name, language)."""
+
+    async def enrich(self, event: Event) -> Event:
+        """`event` completed from the platform's API, off the webhook path; as is on failure."""

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.channel import ChannelAdapter
+from bot.core.channel import ChannelAdapter, EnrichingAdapter
 from bot.core.clock import Clock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
@@ -180,8 +180,14 @@ class InboxProcessor:
 
     async def _handle_in_order(self, events: list[tuple[InboundEvent, Event]]) -> None:
         async with self._concurrency:
-            for row, event in events:
-                hooks = _InboxHooks(row, self._adapters[row.channel], self._clock)
+            for row, parsed in events:
+                adapter = self._adapters[row.channel]
+                event = (
+                    await adapter.enrich(parsed)
+                    if isinstance(adapter, EnrichingAdapter)
+                    else parsed
+                )
+                hooks = _InboxHooks(row, adapter, self._clock)
                 await self._dispatcher.handle(event, hooks=hooks)
                 if hooks.queued:
                     self._on_replies_queued()

@@ -30,7 +30,14 @@ from bot.channels.line.webhook import PATH, GroupCommit, LineWebhook
 from bot.core.channel import Delivery, Ingest, Outcome, SendResult
 from bot.core.clock import Clock
 from bot.core.dispatcher import platform_language
-from bot.core.events import Event, Followed, JoinedGroup, Unfollowed
+from bot.core.events import (
+    Event,
+    Followed,
+    JoinedGroup,
+    MessageUnsent,
+    Unfollowed,
+    Unsupported,
+)
 from bot.core.replies import ReplyError
 from bot.settings import Settings
 from db.enums import Channel, ChatKind
@@ -259,6 +266,8 @@ class LineChannel:
         try:
             if isinstance(event, JoinedGroup) and event.chat.kind is ChatKind.GROUP:
                 return await self._with_group_name(event)
+            if isinstance(event, Unfollowed | MessageUnsent | Unsupported):
+                return event  # nothing will be said: no reason to ask LINE who it was
             user = event.user
             if user is None or (
                 event.chat.is_group and user.external_id == event.chat.external_id

@@ -75,11 +75,12 @@ class LineHarness:
         return await self.post_raw(raw, {"X-Line-Signature": sign(raw)})
 
     async def deliver(self, *events: dict[str, Any]) -> list[Request]:
-        """Post `events`, let the bot work, and return the requests it made to LINE."""
+        """Post `events`, let the bot work, and return what it sent to LINE (look-ups of
+        profiles and groups stay in `api.requests`)."""
         before = len(self.api.requests)
         assert await self.post(*events) == 200
         await self.app.drain()
-        return self.api.requests[before:]
+        return [r for r in self.api.requests[before:] if r.endpoint not in LOOKUPS]
 
     async def says(self, user: str, text: str, **options: Any) -> list[Request]:
         """`user` types `text`."""
@@ -124,9 +125,12 @@ def _actions(node: Any) -> list[dict[str, Any]]:
     return found
 
 
-def endpoints(requests: list[Request]) -> list[str]:
-    """Which LINE endpoints were called, in order."""
-    return [request.endpoint for request in requests]
+LOOKUPS = frozenset({"profile", "group_summary", "group_member"})
+
+
+def endpoints(requests: list[Request], *, lookups: bool = False) -> list[str]:
+    """Which LINE endpoints were called, in order; profile and group look-ups only if asked."""
+    return [r.endpoint for r in requests if lookups or r.endpoint not in LOOKUPS]
 
 
 def words(requests: list[Request]) -> str:

@@ -273,7 +273,7 @@ async def test_profile_is_fetched_on_follow_and_cached(line: LineHarness) -> Non
     text = event_from(line.events.text(user, "hi"))
     assert text is not None
     assert await line.channel.enrich(text) is text  # cached: LINE is not asked again
-    assert endpoints(line.api.requests) == ["profile"]
+    assert endpoints(line.api.requests, lookups=True) == ["profile"]
 
 
 async def test_profile_of_an_unknown_sender_is_fetched_once(line: LineHarness) -> None:
@@ -284,7 +284,7 @@ async def test_profile_of_an_unknown_sender_is_fetched_once(line: LineHarness) -
         said = event_from(line.events.text(user, "สวัสดี"))
         assert said is not None
         await line.channel.enrich(said)
-    assert endpoints(line.api.requests) == ["profile"]
+    assert endpoints(line.api.requests, lookups=True) == ["profile"]
     assert (await _identity(line, user)).display_name == "สมหญิง"
 
 
@@ -324,3 +324,13 @@ async def test_a_reply_line_cannot_show_fails_without_retrying(line: LineHarness
     assert result.outcome is Outcome.FAILED
     assert "unrenderable" in (result.error or "")
     assert line.api.requests == []
+
+
+async def test_english_profile_gets_the_greeting_in_english(line: LineHarness) -> None:
+    """The inbox enriches a follow before dispatching: an English profile is greeted in English."""
+    user = user_id()
+    line.api.profiles[user] = {"displayName": "Anna", "language": "en"}
+    sent = await line.deliver(line.events.follow(user))
+    assert "invite code" in words(sent)
+    assert endpoints(sent) == ["reply"]
+    assert endpoints(line.api.requests, lookups=True) == ["profile", "reply"]
