@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import text
@@ -24,6 +25,7 @@ from bot.core.inbox import InboxProcessor
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels, release_due
 from bot.delivery.limits import DeliveryLimits, RateSettings
+from bot.delivery.notices import alert_admins
 from bot.delivery.reminders import send_due_reminders
 from bot.delivery.worker import OutboxWorker
 from bot.scheduler import Job, Scheduler
@@ -86,6 +88,21 @@ def platform_adapters(
             TelegramChannel.create(settings, ingest=ingest, sessions=sessions, clock=clock)
         )
     return adapters
+
+
+async def channel_paused(
+    sessions: async_sessionmaker[AsyncSession], services: Services, channel: Channel, reason: str
+) -> None:
+    """A channel stopped pushing (LINE's monthly quota): the admins hear of it elsewhere."""
+    async with sessions() as session, session.begin():
+        await alert_admins(
+            session=session,
+            texts=services.texts,
+            paused=channel,
+            reason=reason,
+            channels=push_channels(services.settings),
+            now=services.clock.now(),
+        )
 
 
 def periodic_jobs(
@@ -160,6 +177,7 @@ class App:
             adapters=adapters,
             clock=services.clock,
             limits=DeliveryLimits(rate_settings(settings)),
+            on_paused=partial(channel_paused, sessions, services),
         )
         inbox = InboxProcessor(
             sessions=sessions,

@@ -134,8 +134,9 @@ def serve(
     log.info("serving on http://%s:%d (database %s)", host, port, _shown_url(settings))
     if settings.simulator_enabled:
         log.info("simulator: http://%s:%d/simulator", host, port)
-    # log_config=None: uvicorn's loggers go through our redacting, one-line handler.
-    uvicorn.run(web, host=host, port=port, log_config=None)
+    # log_config=None: uvicorn's loggers go through our redacting, one-line handler. No access
+    # log: a line per webhook would cost more than storing the webhook does.
+    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False)
 
 
 @cli.command()

@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.inbox import reply_payload
-from bot.core.replies import Reply
+from bot.core.replies import Reply, Text
 from bot.core.texts import Texts, Translator
 from db.enums import Channel
+from db.repositories.announcements import approver_ids
 from db.repositories.audiences import resolve_members
 from db.repositories.outbox import Draft, enqueue_many
 
@@ -42,3 +43,38 @@ async def notify_members(
         for recipient in resolution.recipients
     ]
     return await enqueue_many(session=session, drafts=drafts, now=now)
+
+
+async def alert_admins(
+    *,
+    session: AsyncSession,
+    texts: Texts,
+    paused: Channel,
+    reason: str,
+    channels: Collection[Channel],
+    now: datetime,
+) -> int:
+    """Tell depa's admins, on the channels still working, that `paused` stopped sending.
+
+    Once a day per channel at most: the tag carries the date, so a pause that lasts is not news
+    every hour it is checked again.
+    """
+    others = [channel for channel in channels if channel is not paused]
+    admins = await approver_ids(session=session, author_member_id=None)
+    return await notify_members(
+        session=session,
+        member_ids=admins,
+        texts=texts,
+        compose=lambda t: [
+            Text(
+                text=t(
+                    "delivery.channel_paused",
+                    channel=t(f"channels.{paused.value}"),
+                    reason=reason[:200],
+                )
+            )
+        ],
+        now=now,
+        channels=others,
+        tag=f"paused:{paused.value}:{now.date().isoformat()}",
+    )

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -56,6 +56,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=2),
         poll_interval: float = 2.0,
         limits: DeliveryLimits | None = None,
+        on_paused: Callable[[Channel, str], Awaitable[None]] | None = None,
     ) -> None:
         self._sessions = sessions
         self._adapters = adapters
@@ -67,6 +68,7 @@ class OutboxWorker:
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._limits = limits or DeliveryLimits()
+        self._on_paused = on_paused
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -119,6 +121,8 @@ class OutboxWorker:
                 if result.outcome is Outcome.RETRY and result.retry_after:
                     self._limits.pause(message.channel, result.retry_after)
                 await self._settle(message, result)
+                if result.outcome is Outcome.PAUSED and self._on_paused is not None:
+                    await self._on_paused(message.channel, result.error or "paused")
 
     async def _attempt(self, message: OutboundMessage) -> SendResult:
         adapter = self._adapters[message.channel]

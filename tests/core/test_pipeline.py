@@ -228,3 +228,28 @@ async def test_a_dead_workers_lease_runs_out_and_another_sends(
     clock.advance(timedelta(seconds=31))
     await pipeline.run()
     assert texts_sent(pipeline) == ["Language set to English."]
+
+
+async def test_a_paused_channel_is_reported(
+    seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock
+) -> None:
+    """A PAUSED outcome waits its time and calls the pause hook with the channel and reason."""
+    heard: list[tuple[Channel, str]] = []
+
+    async def on_paused(channel: Channel, reason: str) -> None:
+        heard.append((channel, reason))
+
+    pipeline = Pipeline(seeded_database, dispatcher, clock, RetryPolicy())
+    pipeline.outbox = OutboxWorker(
+        sessions=seeded_database.sessions,
+        adapters={Channel.CONSOLE: pipeline.channel},
+        clock=clock,
+        on_paused=on_paused,
+    )
+    pipeline.channel.outcomes.append(SendResult(Outcome.PAUSED, error="quota", retry_after=60))
+    await pipeline.ingest("p1", user="u9", text="/lang en")
+    await pipeline.run()
+    (row,) = await pipeline.rows(OutboundMessage)
+    assert heard == [(Channel.CONSOLE, "quota")]
+    assert row.status is OutboxStatus.PENDING  # type: ignore[attr-defined]
+    assert row.next_attempt_at == clock.now() + timedelta(seconds=60)  # type: ignore[attr-defined]
