@@ -21,12 +21,16 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT_SECONDS = 2.0
 
 
-def create_web_app(app: App) -> FastAPI:
-    """The FastAPI app serving `app`; its lifespan starts and closes `app`."""
+def create_web_app(app: App, *, loops: bool = True) -> FastAPI:
+    """The FastAPI app serving `app`; its lifespan starts and closes `app`.
+
+    `loops=False` starts the channels without the inbox, outbox and scheduler loops (the
+    webhook benchmark measures acknowledgement alone).
+    """
 
     @asynccontextmanager
     async def lifespan(_web: FastAPI) -> AsyncIterator[None]:
-        await app.start()
+        await app.start(loops=loops)
         # Everything built at start-up lives as long as the process: freezing it keeps the
         # garbage collector's full passes (100 ms and more) off the webhook path.
         gc.collect()
