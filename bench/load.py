@@ -25,6 +25,10 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -244,3 +248,14 @@ def _wait_until_up(host: str, port: int, process: subprocess.Popen[bytes]) -> No
             pass
         time.sleep(0.1)
     raise RuntimeError(f"the benchmark server did not answer within {STARTUP_TIMEOUT_SECONDS} s")
+
+
+def web_app() -> FastAPI:
+    """uvicorn factory: the real web app as `citybot serve` builds it, channels started but not
+    the inbox, outbox and scheduler loops, which share the core in production: the benchmarks
+    measure the acknowledgement path alone."""
+    from bot.app import App
+    from bot.settings import load_settings
+    from bot.web import create_web_app
+
+    return create_web_app(App.create(load_settings()), loops=False)

@@ -11,8 +11,7 @@ import asyncio
 import importlib.util
 import itertools
 import json
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bench.databases import KINDS, empty_database, postgres_problem
@@ -40,31 +39,6 @@ CLOSED_REQUESTS = 10_000
 TARGET_RATE = 2_500.0  # issue 4's target: this many per second at p99 under 20 ms
 OPEN_REQUESTS = 10_000  # four seconds at the target rate
 OPEN_CONNECTIONS = 64
-
-
-def web_app() -> Starlette:
-    """uvicorn factory: the real web app with LINE on; its App starts the channels, not the loops.
-
-    Only the acknowledgement path is measured: the inbox processor and the outbox worker, which
-    share the core in production, are not running.
-    """
-    from bot.app import App
-    from bot.settings import load_settings
-    from bot.web import create_web_app
-
-    app = App.create(load_settings())
-    web = create_web_app(app)
-
-    @asynccontextmanager
-    async def lifespan(_web: Starlette) -> AsyncIterator[None]:
-        await app.start(loops=False)
-        try:
-            yield
-        finally:
-            await app.close()
-
-    web.router.lifespan_context = lifespan
-    return web
 
 
 def ceiling_app() -> Starlette:
@@ -228,7 +202,7 @@ def run() -> Table:
             notes.append(f"PostgreSQL not measured: {problem}")
             continue
         with empty_database(kind) as url:
-            rows.extend(_measure(f"bot on {kind}", "bench.webhook_line:web_app", url))
+            rows.extend(_measure(f"bot on {kind}", "bench.load:web_app", url))
     cpus = usable_cpus()
     return Table(
         title="LINE webhook ingestion",

@@ -11,8 +11,7 @@ import importlib.util
 import itertools
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from bench.databases import KINDS, empty_database, postgres_problem
@@ -28,7 +27,7 @@ from bench.load import (
 from bench.report import Table, rate
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    pass
 
 TOKEN = "1000000001:bench-token-not-a-real-one"  # noqa: S105  # nothing is sent with it
 SECRET = "bench-webhook-secret"  # noqa: S105  # a throwaway server's header value
@@ -40,31 +39,6 @@ FORGED_REQUESTS = 5_000
 TARGET_RATE = 2_500.0  # the design's target: this many per second at p99 under 20 ms
 OPEN_REQUESTS = 10_000  # four seconds at the target rate
 OPEN_CONNECTIONS = 64
-
-
-def web_app() -> FastAPI:
-    """uvicorn factory: the real web app; its App starts the channels but not the loops.
-
-    Only the acknowledgement path is measured: the inbox processor and the outbox worker, which
-    share the core in production, are not running.
-    """
-    from bot.app import App
-    from bot.settings import load_settings
-    from bot.web import create_web_app
-
-    app = App.create(load_settings())
-    web = create_web_app(app)
-
-    @asynccontextmanager
-    async def lifespan(_web: FastAPI) -> AsyncIterator[None]:
-        await app.start(loops=False)
-        try:
-            yield
-        finally:
-            await app.close()
-
-    web.router.lifespan_context = lifespan
-    return web
 
 
 def _update(update_id: int) -> bytes:
@@ -148,7 +122,7 @@ def _measure(kind: str, url: str) -> list[list[str]]:
     }
     cpus = usable_cpus()
     server_cpu, load_cpus = cpus[0], cpus[1:] or cpus
-    server = served("bench.webhook_telegram:web_app", env, server_cpu)
+    server = served("bench.load:web_app", env, server_cpu)
     ids = itertools.count(1)
     with server as (host, port), pinned(load_cpus):
         asyncio.run(closed_loop(host, port, _requests(ids, WARM_UP), CONNECTIONS))
