@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -177,6 +178,7 @@ class App:
             adapters=adapters,
             clock=services.clock,
             limits=DeliveryLimits(rate_settings(settings)),
+            lease=timedelta(seconds=settings.citybot_outbox_lease_seconds),
             on_paused=partial(channel_paused, sessions, services),
         )
         inbox = InboxProcessor(
