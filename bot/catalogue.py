@@ -18,8 +18,8 @@ from typing import Any, Generic, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
 import yaml
-from yaml.nodes import MappingNode, Node
 
+from bot.core.yamlfile import DuplicateKeyError, parse_yaml
 from db.enums import (
     ROLES_BY_KIND,
     InterestStatus,
@@ -319,45 +319,6 @@ class Catalogue:
 # --- strict YAML ---------------------------------------------------------------------------------
 
 
-class _DuplicateKey(yaml.YAMLError):
-    """A mapping that names one key twice."""
-
-    def __init__(self, key: object, node: Node) -> None:
-        super().__init__(f"duplicate key {key!r}")
-        self.key = key
-        self.line = node.start_mark.line + 1
-
-
-class _ContentLoader(yaml.SafeLoader):
-    """SafeLoader that refuses repeated keys and leaves dates as text for `_moment` to read.
-
-    PyYAML's own timestamps turn `2027-03-31T17:00` into a string but `2027-03-31 17:00:00` into
-    a naive datetime; reading every date ourselves gives one rule for time zones.
-    """
-
-
-def _strict_mapping(loader: _ContentLoader, node: Node) -> dict[Any, Any]:
-    """Construct a mapping, first checking its own keys (merged `<<` keys may be overridden)."""
-    if not isinstance(node, MappingNode):
-        raise yaml.constructor.ConstructorError(None, None, "expected a mapping", node.start_mark)
-    seen: set[Any] = set()
-    for key_node, _value in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise _DuplicateKey(key, key_node)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=True)
-
-
-_ContentLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _strict_mapping)
-_ContentLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _read_yaml(path: Path, name: str) -> Any:
     """The document in `path`, or a ContentError naming `name`."""
     try:
@@ -367,8 +328,8 @@ def _read_yaml(path: Path, name: str) -> Any:
     except UnicodeDecodeError as error:
         raise ContentError(name, "", f"not UTF-8 text ({error.reason})") from None
     try:
-        return yaml.load(text, Loader=_ContentLoader)  # noqa: S506  # a SafeLoader subclass
-    except _DuplicateKey as error:
+        return parse_yaml(text)
+    except DuplicateKeyError as error:
         raise ContentError(
             name, str(error.key), f"duplicate key (line {error.line}); each key may appear once"
         ) from None
