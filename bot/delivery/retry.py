@@ -14,6 +14,7 @@ class RetryPolicy:
     first_delay: float = 2.0
     max_delay: float = 600.0
     max_attempts: int = 8
+    max_throttled_attempts: int = 100  # attempts when the platform only said "not so fast"
     channel_pause: float = 3600.0  # how long a paused channel (e.g. LINE quota) waits
 
     def delay(self, attempt: int, retry_after: float | None = None) -> timedelta:
@@ -27,6 +28,11 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.first_delay * 2 ** max(attempt - 1, 0))
         return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311  # jitter, not a secret
 
-    def exhausted(self, attempts: int) -> bool:
-        """Whether `attempts` tries are all a message gets."""
-        return attempts >= self.max_attempts
+    def exhausted(self, attempts: int, *, throttled: bool = False) -> bool:
+        """Whether `attempts` tries are all a message gets.
+
+        A 429 with retry_after is flow control, not a fault of the message: in a large broadcast
+        one message can be turned back several times without anything being wrong, so throttled
+        retries get a far larger budget (still finite, should a platform never relent).
+        """
+        return attempts >= (self.max_throttled_attempts if throttled else self.max_attempts)

@@ -178,7 +178,8 @@ class OutboxWorker:
                 pause = timedelta(seconds=result.retry_after or self._policy.channel_pause)
                 return OutboxStatus.PENDING, now + pause
             case Outcome.RETRY:
-                if self._policy.exhausted(message.attempts):
+                throttled = result.retry_after is not None
+                if self._policy.exhausted(message.attempts, throttled=throttled):
                     return OutboxStatus.DEAD, None
                 return OutboxStatus.PENDING, now + self._policy.delay(
                     message.attempts, result.retry_after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from bot.core.channel import Delivery, Outcome, SendResult
 from bot.core.clock import FrozenClock
 from bot.core.inbox import reply_payload
 from bot.core.replies import Text
+from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import OutboxWorker
 from db.enums import Channel, OutboxStatus
 from db.models import OutboundMessage
@@ -100,3 +102,26 @@ async def test_failed_sends_keep_the_platform_reason(
         row = await session.scalar(select(OutboundMessage))
     assert row is not None and row.status is OutboxStatus.FAILED
     assert row.last_error == "400 Bad Request: chat not found"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"), [(3.0, OutboxStatus.PENDING), (None, OutboxStatus.DEAD)]
+)
+async def test_being_throttled_does_not_use_up_the_retries(
+    database: Database, clock: FrozenClock, retry_after: float | None, expected: OutboxStatus
+) -> None:
+    """A 429 with retry_after on the last ordinary attempt waits as told; a failure gives up."""
+    await _enqueue(database, clock, count=1, chats=1)
+    channel = RecordingChannel()
+    policy = RetryPolicy(max_attempts=1)
+    channel.outcomes.append(SendResult(Outcome.RETRY, error="429", retry_after=retry_after))
+    worker = OutboxWorker(
+        sessions=database.sessions, adapters={Channel.CONSOLE: channel}, clock=clock, policy=policy
+    )
+    assert await worker.deliver_due() == 1
+    async with database.sessions() as session:
+        row = await session.scalar(select(OutboundMessage))
+    assert row is not None
+    assert (row.status, row.attempts) == (expected, 1)
+    if retry_after is not None:
+        assert row.next_attempt_at == clock.now() + timedelta(seconds=retry_after)

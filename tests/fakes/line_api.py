@@ -5,12 +5,17 @@ ids, `x-line-request-id` on every response), checks what LINE checks — the acc
 tokens used once, at most five messages, documented text and label limits — honours
 `X-Line-Retry-Key` (409 for a key seen before), keeps rich menus, default and per-user links, and
 can be told to fail the next calls of an endpoint (invalid reply token, 500, 429 monthly limit).
+
+It enforces LINE's rate limits per endpoint (2,000 requests a second for reply and push, 200 for
+multicast) with LINE's 429 "The API rate limit has been exceeded"; `limits` changes them,
+`limits=None` turns them off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -20,16 +25,23 @@ from aiohttp import web
 
 from bot.channels.line import graphemes
 from tests.fakes.line_events import ACCESS_TOKEN
+from tests.fakes.loopback import Limit, LoopbackServer, RateLimiter
 
 INVALID_REPLY_TOKEN = "Invalid reply token"
 MONTHLY_LIMIT = "You have reached your monthly limit."
 MAX_LABEL = 20
 MAX_TEXT = 5000
+RATE_LIMITED = "The API rate limit has been exceeded. Try again later."
+LINE_LIMITS = {
+    "reply": Limit(burst=2000, per_second=2000),
+    "push": Limit(burst=2000, per_second=2000),
+    "multicast": Limit(burst=200, per_second=200),
+}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Request:
-    """One API request as the fake received it."""
+    """One API request as the fake received it, and the status it answered."""
 
     endpoint: str
     method: str
@@ -37,6 +49,8 @@ class Request:
     headers: dict[str, str]
     json: Any
     body: bytes
+    status: int = 0  # 0 while it is being answered
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -59,11 +73,12 @@ class FakeLineApi:
     default_rich_menu: str | None = None
     user_rich_menus: dict[str, str] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)  # endpoint → seconds before answering
+    limits: dict[str, Limit] | None = field(default_factory=lambda: dict(LINE_LIMITS))
+    limiter: RateLimiter = field(default_factory=RateLimiter)
     _failures: dict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
     _used_reply_tokens: set[str] = field(default_factory=set)
     _retry_keys: set[str] = field(default_factory=set)
-    _runner: web.AppRunner | None = None
-    _port: int = 0
+    _server: LoopbackServer = field(default_factory=LoopbackServer)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -94,22 +109,16 @@ class FakeLineApi:
         ]
         for method, path, endpoint, handler in routes:
             app.router.add_route(method, path, self._recorded(endpoint, handler))
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        await self._server.start(app)
 
     async def stop(self) -> None:
         """Stop listening."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     @property
     def base_url(self) -> str:
         """What LINE_API_BASE_URL should be."""
-        return f"http://127.0.0.1:{self._port}"
+        return f"http://127.0.0.1:{self._server.port}"
 
     # --- scripting ----------------------------------------------------------------------------
 
@@ -132,14 +141,23 @@ class FakeLineApi:
         """Every request to `endpoint`, in order (refused ones included)."""
         return [r for r in self.requests if r.endpoint == endpoint]
 
+    def accepted(self, endpoint: str) -> list[Request]:
+        """The requests to `endpoint` that LINE accepted (2xx), in order."""
+        return [r for r in self.calls(endpoint) if 200 <= r.status < 300]
+
     def sent(self, endpoint: str) -> list[dict[str, Any]]:
         """The messages of every accepted reply or push, flattened in order."""
         return [
             message
-            for request in self.calls(endpoint)
+            for request in self.accepted(endpoint)
             if request.json and "messages" in request.json
             for message in request.json["messages"]
         ]
+
+    @property
+    def throttled(self) -> int:
+        """How many requests were answered 429 for coming too fast."""
+        return self.limiter.refused.total()
 
     @property
     def writes(self) -> list[Request]:
@@ -157,28 +175,38 @@ class FakeLineApi:
                 )
             except ValueError:
                 document = None
-            self.requests.append(
-                Request(
-                    endpoint=endpoint,
-                    method=request.method,
-                    path=request.path,
-                    headers={k.lower(): v for k, v in request.headers.items()},
-                    json=document,
-                    body=raw,
-                )
+            record = Request(
+                endpoint=endpoint,
+                method=request.method,
+                path=request.path,
+                headers={k.lower(): v for k, v in request.headers.items()},
+                json=document,
+                body=raw,
             )
-            if endpoint in self.delays:
-                await asyncio.sleep(self.delays[endpoint])
-            if request.headers.get("Authorization") != f"Bearer {self.access_token}":
-                return _error(401, "Authentication failed")
-            if self._failures[endpoint]:
-                failure = self._failures[endpoint].popleft()
-                return _error(failure.status, failure.message, failure.headers)
-            response: web.StreamResponse = await handler(request, document)
+            self.requests.append(record)
+            response = await self._answer(endpoint, handler, request, document)
             response.headers.setdefault("x-line-request-id", str(uuid.uuid4()))
+            record.status = response.status
             return response
 
         return handle
+
+    async def _answer(
+        self, endpoint: str, handler: Any, request: web.Request, document: Any
+    ) -> web.StreamResponse:
+        """What LINE would answer, in the order it checks: token, scripted failures, rate, body."""
+        if endpoint in self.delays:
+            await asyncio.sleep(self.delays[endpoint])
+        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+            return _error(401, "Authentication failed")
+        if self._failures[endpoint]:
+            failure = self._failures[endpoint].popleft()
+            return _error(failure.status, failure.message, failure.headers)
+        limit = (self.limits or {}).get(endpoint)
+        if limit is not None and self.limiter.admit((endpoint, None, limit)):
+            return _error(429, RATE_LIMITED)
+        response: web.StreamResponse = await handler(request, document)
+        return response
 
     async def _reply(self, _request: web.Request, document: Any) -> web.StreamResponse:
         token = document.get("replyToken")

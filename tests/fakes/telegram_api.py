@@ -4,6 +4,10 @@ It answers the methods the bot uses with Bot API-shaped results, records every c
 parameters (decoded from the form or JSON body PTB posts), serves queued updates to getUpdates
 honouring `offset` (and long-polling briefly), and can be told to fail the next calls of a method
 with 403, 429 (with `parameters.retry_after`), 400 or 500.
+
+It enforces Telegram's flood limits on the send methods as the platform does, with 429 and
+`parameters.retry_after`: about 30 messages a second overall, one a second per private chat (with a
+short burst) and 20 a minute per group; `limits` changes them, `limits=None` turns them off.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import Limit, LoopbackServer, RateLimiter
 
 TOKEN = "123456789:AAE-fake-token-for-tests_0123456789"
 BOT_ID = 123456789
@@ -41,6 +47,21 @@ STRING_PARAMETERS = frozenset(
 )
 
 
+# Telegram's flood limits for sending (its FAQ: ~30/s overall, 1/s per chat, 20/min per group).
+OVERALL = Limit(burst=30, per_second=30)
+PRIVATE_CHAT = Limit(burst=5, per_second=1)
+GROUP = Limit(burst=20, per_second=20 / 60)
+
+
+@dataclass(frozen=True)
+class TelegramLimits:
+    """The limits a fake enforces; the defaults are Telegram's."""
+
+    overall: Limit = OVERALL
+    private_chat: Limit = PRIVATE_CHAT
+    group: Limit = GROUP
+
+
 @dataclass
 class Call:
     """One Bot API request as the fake received it, and the result it answered (if it did)."""
@@ -48,6 +69,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -70,10 +92,11 @@ class FakeTelegramApi:
     webhook: dict[str, Any] | None = None
     commands: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     refuse_document_urls: bool = False
+    limits: TelegramLimits | None = field(default_factory=TelegramLimits)
+    limiter: RateLimiter = field(default_factory=RateLimiter)
     _failures: dict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
     _next_message_id: int = 500
-    _runner: web.AppRunner | None = None
-    _port: int = 0
+    _server: LoopbackServer = field(default_factory=LoopbackServer)
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -82,22 +105,16 @@ class FakeTelegramApi:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        await self._server.start(app)
 
     async def stop(self) -> None:
         """Stop listening."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     @property
     def base_url(self) -> str:
         """What TELEGRAM_API_BASE_URL should be (the token is appended by the client)."""
-        return f"http://127.0.0.1:{self._port}/bot"
+        return f"http://127.0.0.1:{self._server.port}/bot"
 
     # --- scripting ----------------------------------------------------------------------------
 
@@ -123,6 +140,10 @@ class FakeTelegramApi:
 
     # --- reading what happened ----------------------------------------------------------------
 
+    def delivered(self, method: str = "sendMessage") -> list[Call]:
+        """The calls to `method` that succeeded, in order."""
+        return [call for call in self.calls if call.method == method and call.result is not None]
+
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         """The parameters of every call to `method`, in order."""
         return [call.params for call in self.calls if call.method == method]
@@ -139,6 +160,11 @@ class FakeTelegramApi:
         """Forget the recorded calls."""
         self.calls.clear()
 
+    @property
+    def throttled(self) -> int:
+        """How many calls were answered 429 for sending too fast."""
+        return self.limiter.refused.total()
+
     # --- the API ------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -154,6 +180,11 @@ class FakeTelegramApi:
         elif failures:
             failure = failures.popleft()
             return _error(failure.status, failure.description, failure.retry_after)
+        if method.startswith("send") and self.limits is not None:
+            wait = self.limiter.admit(*self._draws(params.get("chat_id")))
+            if wait:
+                seconds = RateLimiter.whole_seconds(wait)
+                return _error(429, f"Too Many Requests: retry after {seconds}", seconds)
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, "Not Found")
@@ -162,6 +193,13 @@ class FakeTelegramApi:
             return result
         call.result = result
         return web.json_response({"ok": True, "result": result})
+
+    def _draws(self, chat_id: Any) -> list[tuple[str, Any, Limit]]:
+        """The buckets a send to `chat_id` draws from."""
+        assert self.limits is not None
+        group = isinstance(chat_id, int) and chat_id < 0
+        per_chat = self.limits.group if group else self.limits.private_chat
+        return [("overall", None, self.limits.overall), ("chat", chat_id, per_chat)]
 
     def _message(self, chat_id: int, **content: Any) -> dict[str, Any]:
         self._next_message_id += 1
