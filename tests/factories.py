@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, Language, MemberStatus, Role
@@ -80,3 +80,49 @@ def telegram(user: str, **kwargs: bool | int) -> Account:
 def console(user: str) -> Account:
     """A console account, which cannot receive pushed messages."""
     return Account(Channel.CONSOLE, user)
+
+
+async def add_members_in_bulk(
+    session: AsyncSession,
+    org: str,
+    role: Role,
+    accounts: Sequence[Account],
+    *,
+    language: Language = Language.TH,
+) -> list[int]:
+    """One active member of `org` per account, in two statements: audiences of thousands.
+
+    The ids come back in the order of `accounts`.
+    """
+    organisation_id = await session.scalar(select(Organisation.id).where(Organisation.slug == org))
+    assert organisation_id is not None, org
+    members = [
+        {
+            "organisation_id": organisation_id,
+            "role": role,
+            "display_name": f"{org} {account.external_id}",
+            "language": language,
+            "status": MemberStatus.ACTIVE,
+            "last_channel": account.channel,
+            "last_seen_at": START,
+        }
+        for account in accounts
+    ]
+    ids = list(
+        await session.scalars(
+            insert(Member).returning(Member.id, sort_by_parameter_order=True), members
+        )
+    )
+    await session.execute(
+        insert(Identity),
+        [
+            {
+                "channel": account.channel,
+                "external_id": account.external_id,
+                "member_id": member_id,
+                "blocked": account.blocked,
+            }
+            for account, member_id in zip(accounts, ids, strict=True)
+        ],
+    )
+    return ids
