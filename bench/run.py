@@ -12,16 +12,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import inbox_insert, migrate_seed, webhook_line, webhook_telegram
+from bench import (
+    broadcast,
+    inbox_insert,
+    migrate_seed,
+    startup,
+    webhook_line,
+    webhook_telegram,
+)
 from bench.databases import POSTGRES_ADMIN_URL, postgres_problem, postgres_version
 from bench.report import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, Callable[[], Table]] = {
     "migrate_seed": migrate_seed.run,
+    "startup": startup.run,
     "inbox_insert": inbox_insert.run,
     "webhook_telegram": webhook_telegram.run,
     "webhook_line": webhook_line.run,
+    "broadcast": broadcast.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -71,6 +71,10 @@ class Bilingual(Generic[T]):
         """The value in `language`."""
         return self.th if language is Language.TH else self.en
 
+    def merged(self: Bilingual[tuple[str, ...]]) -> list[str]:
+        """Thai then English items without repeats, as stored for searching in either language."""
+        return list(dict.fromkeys((*self.th, *self.en)))
+
 
 @dataclass(frozen=True)
 class DomainSpec:
@@ -118,11 +122,6 @@ class MaterialSpec:
     url: str
     tags: Bilingual[tuple[str, ...]]
     position: int
-
-    @property
-    def all_tags(self) -> list[str]:
-        """Thai then English tags without repeats, as stored for searching in either language."""
-        return list(dict.fromkeys((*self.tags.th, *self.tags.en)))
 
 
 @dataclass(frozen=True)
@@ -191,11 +190,6 @@ class FaqSpec:
     answer: Bilingual[str]
     tags: Bilingual[tuple[str, ...]]
     position: int
-
-    @property
-    def all_tags(self) -> list[str]:
-        """Thai then English tags without repeats."""
-        return list(dict.fromkeys((*self.tags.th, *self.tags.en)))
 
 
 @dataclass(frozen=True)
@@ -361,6 +355,27 @@ class _Entry:
         """Stop loading with an error naming this file and the key of `name`."""
         raise ContentError(self.file, self.path(name), problem)
 
+    def unique(self, name: str, value: str, seen: dict[str, str], where: str = "") -> None:
+        """Record `value` of field `name`; a repeat is an error naming `where` (or this file)."""
+        if value in seen:
+            self.fail(name, f"duplicate {value!r} (first defined in {seen[value]})")
+        seen[value] = where or self.file
+
+    def unique_slug(self, seen: dict[str, str], *, max_length: int = 80, where: str = "") -> str:
+        """The entry's own `slug`, which no entry before it in `seen` may have."""
+        slug = self.slug("slug", max_length=max_length)
+        self.unique("slug", slug, seen, where)
+        return slug
+
+    def reference(
+        self, name: str, known: Container[str], what: str, *, max_length: int = 80
+    ) -> str:
+        """A slug that must name one of `known`: the `what` it refers to."""
+        slug = self.slug(name, max_length=max_length)
+        if slug not in known:
+            self.fail(name, f"unknown {what} {slug!r}")
+        return slug
+
     def has(self, name: str) -> bool:
         """Whether the field is present (and not null)."""
         return self.data.get(name) is not None
@@ -426,6 +441,10 @@ class _Entry:
         )
         languages.done()
         return result
+
+    def bilingual_or_empty(self, name: str, *, max_length: int = 300) -> Bilingual[str]:
+        """A text in Thai and English that may be left out, then empty in both (as stored)."""
+        return self.optional_bilingual(name, max_length=max_length) or Bilingual("", "")
 
     def bilingual_tags(self, name: str) -> Bilingual[tuple[str, ...]]:
         """Search words in Thai and English (both lists may be empty, neither missing)."""
@@ -549,7 +568,10 @@ class _Entry:
         return f"{base_url.rstrip('/')}/{value}"
 
     def entries(self, name: str, *, key_field: str | None = "slug") -> Iterator[_Entry]:
-        """The mappings of a list field, each keyed by its `key_field` for error messages."""
+        """The mappings of a list field, each keyed by its `key_field` for error messages.
+
+        Each is `done` once the caller moves on to the next, so no loader can forget the check.
+        """
         value = self.raw(name, required=False)
         if value is None:
             return
@@ -561,7 +583,9 @@ class _Entry:
                 own = item.get(key_field)
                 if isinstance(own, str) and own.strip():
                     label = own.strip()
-            yield _Entry(self.file, self.path(f"{name}.{label}"), item)
+            entry = _Entry(self.file, self.path(f"{name}.{label}"), item)
+            yield entry
+            entry.done()
 
     def done(self) -> None:
         """Reject fields that nothing read (usually typos, always a surprise)."""
@@ -599,14 +623,6 @@ def _required_language(languages: _Entry, language: Language, max_length: int) -
     return text
 
 
-def _unique(file: str, key: str, seen: dict[str, str], value: str, where: str) -> None:
-    """Record `value`; a second occurrence is an error naming both places."""
-    if value in seen:
-        first = seen[value]
-        raise ContentError(file, key, f"duplicate {value!r} (first defined in {first})")
-    seen[value] = where
-
-
 def _top(content_dir: Path, name: str) -> _Entry:
     """The top-level mapping of the file `name` under `content_dir`."""
     return _Entry(name, "", _read_yaml(content_dir / name, name))
@@ -620,18 +636,15 @@ def _load_domains(content_dir: Path) -> tuple[DomainSpec, ...]:
     seen: dict[str, str] = {}
     domains: list[DomainSpec] = []
     for position, entry in enumerate(file.entries("domains")):
-        slug = entry.slug("slug", max_length=40)
-        _unique(entry.file, entry.path("slug"), seen, slug, entry.file)
+        slug = entry.unique_slug(seen, max_length=40)
         domains.append(
             DomainSpec(
                 slug=slug,
                 name=entry.bilingual("name", max_length=200),
-                description=entry.optional_bilingual("description", max_length=2000)
-                or Bilingual("", ""),
+                description=entry.bilingual_or_empty("description", max_length=2000),
                 position=position,
             )
         )
-        entry.done()
     file.done()
     if not domains:
         file.fail("domains", "lists no domains")
@@ -659,8 +672,16 @@ def _organisation(entry: _Entry, domains: Mapping[str, DomainSpec]) -> Organisat
     )
     if kind is OrganisationKind.CITY and (spec.province is None or region is None):
         entry.fail("province" if spec.province is None else "region", "a city needs one")
-    entry.done()
+    entry.done()  # now, so an unknown field is reported before the callers' duplicate checks
     return spec
+
+
+def _optional_domain(entry: _Entry, domains: Mapping[str, DomainSpec]) -> str | None:
+    """The slug in field `domain`, if any; a slug that names no domain is an error."""
+    domain = entry.optional_slug("domain")
+    if domain is not None and domain not in domains:
+        entry.fail("domain", f"unknown domain {domain!r}")
+    return domain
 
 
 def _load_organisations(
@@ -671,7 +692,7 @@ def _load_organisations(
     organisations: list[OrganisationSpec] = []
     for entry in file.entries("organisations"):
         spec = _organisation(entry, domains)
-        _unique(entry.file, entry.path("slug"), seen, spec.slug, entry.file)
+        entry.unique("slug", spec.slug, seen)
         organisations.append(spec)
     file.done()
     return tuple(organisations)
@@ -694,19 +715,15 @@ def _load_workshop(
             starts_at=entry.optional_moment("starts_at"),
             position=position,
         )
-        _unique(entry.file, entry.path("slug"), session_slugs, session.slug, entry.file)
-        entry.done()
+        entry.unique("slug", session.slug, session_slugs)
         sessions.append(session)
     materials: list[MaterialSpec] = []
     for position, entry in enumerate(file.entries("materials")):
-        material_slug = entry.slug("slug", max_length=100)
-        _unique(entry.file, entry.path("slug"), material_slugs, material_slug, entry.file)
+        material_slug = entry.unique_slug(material_slugs, max_length=100)
         session_slug = entry.slug("session")
         if session_slug not in session_slugs:
             entry.fail("session", f"unknown session {session_slug!r} of workshop {slug!r}")
-        domain = entry.optional_slug("domain")
-        if domain is not None and domain not in domains:
-            entry.fail("domain", f"unknown domain {domain!r}")
+        domain = _optional_domain(entry, domains)
         materials.append(
             MaterialSpec(
                 slug=material_slug,
@@ -721,7 +738,6 @@ def _load_workshop(
                 position=position,
             )
         )
-        entry.done()
     spec = WorkshopSpec(
         slug=slug,
         title=file.bilingual("title"),
@@ -747,7 +763,7 @@ def _load_workshops(
         spec = _load_workshop(
             file, domains=domains, material_slugs=material_slugs, base_url=base_url
         )
-        _unique(name, "slug", workshop_slugs, spec.slug, name)
+        file.unique("slug", spec.slug, workshop_slugs)
         workshops.append(spec)
     return tuple(workshops)
 
@@ -759,14 +775,12 @@ def _load_plans(content_dir: Path, domains: Mapping[str, DomainSpec]) -> tuple[P
     plans: list[PlanSpec] = []
     for plan in file.entries("plans", key_field="kind"):
         kind = plan.choice("kind", PlanKind)
-        _unique(plan.file, plan.path("kind"), kinds, kind.value, plan.file)
+        plan.unique("kind", kind.value, kinds)
         milestones: list[MilestoneSpec] = []
         for position, entry in enumerate(plan.entries("milestones", key_field="key")):
             key = entry.slug("key")
-            _unique(entry.file, entry.path("key"), keys, key, f"the {kind.value} plan")
-            domain = entry.optional_slug("domain")
-            if domain is not None and domain not in domains:
-                entry.fail("domain", f"unknown domain {domain!r}")
+            entry.unique("key", key, keys, f"the {kind.value} plan")
+            domain = _optional_domain(entry, domains)
             milestones.append(
                 MilestoneSpec(
                     key=key,
@@ -777,11 +791,9 @@ def _load_plans(content_dir: Path, domains: Mapping[str, DomainSpec]) -> tuple[P
                     position=position,
                 )
             )
-            entry.done()
         plans.append(
             PlanSpec(kind=kind, title=plan.bilingual("title"), milestones=tuple(milestones))
         )
-        plan.done()
     file.done()
     return tuple(plans)
 
@@ -791,40 +803,34 @@ def _load_competitions(content_dir: Path, base_url: str) -> tuple[CompetitionSpe
     slugs: dict[str, str] = {}
     competitions: list[CompetitionSpec] = []
     for entry in file.entries("competitions"):
-        slug = entry.slug("slug")
-        _unique(entry.file, entry.path("slug"), slugs, slug, entry.file)
+        slug = entry.unique_slug(slugs)
         default_offsets = entry.offsets("remind_before") or ()
         stage_slugs: dict[str, str] = {}
         stages: list[StageSpec] = []
         for position, stage in enumerate(entry.entries("stages")):
-            stage_slug = stage.slug("slug")
-            _unique(stage.file, stage.path("slug"), stage_slugs, stage_slug, f"competition {slug}")
+            stage_slug = stage.unique_slug(stage_slugs, where=f"competition {slug}")
             own_offsets = stage.offsets("remind_before")
             stages.append(
                 StageSpec(
                     slug=stage_slug,
                     title=stage.bilingual("title"),
-                    description=stage.optional_bilingual("description", max_length=2000)
-                    or Bilingual("", ""),
+                    description=stage.bilingual_or_empty("description", max_length=2000),
                     due_at=stage.moment("due"),
                     reminder_offsets=default_offsets if own_offsets is None else own_offsets,
                     position=position,
                 )
             )
-            stage.done()
         if [stage.due_at for stage in stages] != sorted(stage.due_at for stage in stages):
             entry.fail("stages", "stages must be listed in the order of their due times")
         competitions.append(
             CompetitionSpec(
                 slug=slug,
                 title=entry.bilingual("title"),
-                description=entry.optional_bilingual("description", max_length=4000)
-                or Bilingual("", ""),
+                description=entry.bilingual_or_empty("description", max_length=4000),
                 rules_url=entry.optional_link("rules_link", base_url),
                 stages=tuple(stages),
             )
         )
-        entry.done()
     file.done()
     return tuple(competitions)
 
@@ -834,8 +840,7 @@ def _load_faq(content_dir: Path) -> tuple[FaqSpec, ...]:
     slugs: dict[str, str] = {}
     faq: list[FaqSpec] = []
     for position, entry in enumerate(file.entries("faq")):
-        slug = entry.slug("slug", max_length=100)
-        _unique(entry.file, entry.path("slug"), slugs, slug, entry.file)
+        slug = entry.unique_slug(slugs, max_length=100)
         faq.append(
             FaqSpec(
                 slug=slug,
@@ -845,9 +850,16 @@ def _load_faq(content_dir: Path) -> tuple[FaqSpec, ...]:
                 position=position,
             )
         )
-        entry.done()
     file.done()
     return tuple(faq)
+
+
+# How an error names an organisation of the wrong kind: "'pattaya' is not a partner firm".
+_A_KIND = {
+    OrganisationKind.CITY: "a city",
+    OrganisationKind.PARTNER: "a partner firm",
+    OrganisationKind.AGENCY: "the programme office",
+}
 
 
 @dataclass
@@ -859,11 +871,13 @@ class _Known:
     milestones: Mapping[str, MilestoneSpec]
     competitions: Mapping[str, CompetitionSpec]
 
-    def organisation(self, entry: _Entry, name: str = "organisation") -> OrganisationSpec:
-        """The organisation `entry` names in field `name`; unknown slugs are errors."""
-        slug = entry.slug(name, max_length=60)
-        if slug not in self.organisations:
-            entry.fail(name, f"unknown organisation {slug!r}")
+    def organisation(
+        self, entry: _Entry, *, kind: OrganisationKind | None = None
+    ) -> OrganisationSpec:
+        """The organisation `entry` names (of `kind`, when given); anything else is an error."""
+        slug = entry.reference("organisation", self.organisations, "organisation", max_length=60)
+        if kind is not None and self.organisations[slug].kind is not kind:
+            entry.fail("organisation", f"{slug!r} is not {_A_KIND[kind]}")
         return self.organisations[slug]
 
 
@@ -890,14 +904,13 @@ def _load_demo_people(
             display_name=entry.text("display_name", max_length=200),
             language=entry.choice("language", Language),
         )
-        entry.done()
     invites: list[DemoInviteSpec] = []
     codes: dict[str, str] = {}
     for entry in file.entries("invites", key_field="code"):
         code = entry.text("code", max_length=16)
         if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
             entry.fail("code", f"{code!r} is not {CODE_LENGTH} characters of {CODE_ALPHABET}")
-        _unique(entry.file, entry.path("code"), codes, code, entry.file)
+        entry.unique("code", code, codes)
         organisation = known.organisation(entry)
         invites.append(
             DemoInviteSpec(
@@ -911,7 +924,6 @@ def _load_demo_people(
                 note=entry.optional_text("note", max_length=200),
             )
         )
-        entry.done()
     return members, invites
 
 
@@ -921,9 +933,7 @@ def _load_demo_progress(
     progress: list[DemoProgressSpec] = []
     seen: dict[str, str] = {}
     for entry in file.entries("progress", key_field="milestone"):
-        member_key = entry.slug("member", max_length=60)
-        if member_key not in members:
-            entry.fail("member", f"unknown demo member {member_key!r}")
+        member_key = entry.reference("member", members, "demo member", max_length=60)
         if known.organisations[members[member_key].organisation].kind is not OrganisationKind.CITY:
             entry.fail("member", f"{member_key!r} is not in a city, and only cities have plans")
         milestone = entry.slug("milestone")
@@ -934,7 +944,7 @@ def _load_demo_progress(
         if (status is MilestoneStatus.DONE) != (percent == 100):
             entry.fail("percent", "a milestone is done exactly when it is at 100 percent")
         note = entry.text("note", max_length=2000)
-        _unique(entry.file, entry.path("note"), seen, f"{member_key}/{milestone}/{note}", "above")
+        entry.unique("note", f"{member_key}/{milestone}/{note}", seen, "above")
         progress.append(
             DemoProgressSpec(
                 member=member_key,
@@ -946,8 +956,22 @@ def _load_demo_progress(
                 age=timedelta(days=entry.integer("days_ago", default=0, minimum=0, maximum=3650)),
             )
         )
-        entry.done()
     return progress
+
+
+def _demo_member_of(
+    entry: _Entry,
+    name: str,
+    members: Mapping[str, DemoMemberSpec],
+    organisation: OrganisationSpec,
+) -> str | None:
+    """The demo member in field `name`, if any; it must be one of `organisation`'s."""
+    member = entry.optional_slug(name)
+    if member is not None and (
+        member not in members or members[member].organisation != organisation.slug
+    ):
+        entry.fail(name, f"{member!r} is not a demo member of {organisation.slug}")
+    return member
 
 
 def _load_demo_partnerships(
@@ -959,20 +983,12 @@ def _load_demo_partnerships(
         key = entry.slug("key")
         if key in offers:
             entry.fail("key", f"duplicate offer {key!r}")
-        organisation = known.organisation(entry)
-        if organisation.kind is not OrganisationKind.PARTNER:
-            entry.fail("organisation", f"{organisation.slug!r} is not a partner firm")
-        domain = entry.slug("domain", max_length=40)
-        if domain not in known.domains:
-            entry.fail("domain", f"unknown domain {domain!r}")
-        created_by = entry.optional_slug("created_by")
-        if created_by is not None and (
-            created_by not in members or members[created_by].organisation != organisation.slug
-        ):
-            entry.fail("created_by", f"{created_by!r} is not a demo member of {organisation.slug}")
+        organisation = known.organisation(entry, kind=OrganisationKind.PARTNER)
+        domain = entry.reference("domain", known.domains, "domain", max_length=40)
+        created_by = _demo_member_of(entry, "created_by", members, organisation)
         title = entry.text("title")
         # Offers have no slug column: a firm's offer is identified by its title.
-        _unique(entry.file, entry.path("title"), titles, f"{organisation.slug}/{title}", "above")
+        entry.unique("title", f"{organisation.slug}/{title}", titles, "above")
         offers[key] = DemoOfferSpec(
             key=key,
             organisation=organisation.slug,
@@ -982,24 +998,13 @@ def _load_demo_partnerships(
             description=entry.text("description", max_length=4000),
             url=entry.optional_link("link", base_url),
         )
-        entry.done()
     interests: list[DemoInterestSpec] = []
     pairs: dict[str, str] = {}
     for entry in file.entries("interests", key_field="offer"):
-        offer = entry.slug("offer")
-        if offer not in offers:
-            entry.fail("offer", f"unknown offer {offer!r}")
-        organisation = known.organisation(entry)
-        if organisation.kind is not OrganisationKind.CITY:
-            entry.fail("organisation", f"{organisation.slug!r} is not a city")
-        _unique(
-            entry.file, entry.path("organisation"), pairs, f"{offer}/{organisation.slug}", "above"
-        )
-        member = entry.optional_slug("member")
-        if member is not None and (
-            member not in members or members[member].organisation != organisation.slug
-        ):
-            entry.fail("member", f"{member!r} is not a demo member of {organisation.slug}")
+        offer = entry.reference("offer", offers, "offer")
+        organisation = known.organisation(entry, kind=OrganisationKind.CITY)
+        entry.unique("organisation", f"{offer}/{organisation.slug}", pairs, "above")
+        member = _demo_member_of(entry, "member", members, organisation)
         interests.append(
             DemoInterestSpec(
                 offer=offer,
@@ -1009,20 +1014,14 @@ def _load_demo_partnerships(
                 status=entry.choice("status", InterestStatus),
             )
         )
-        entry.done()
     entries: list[DemoEntrySpec] = []
     entered: dict[str, str] = {}
     for entry in file.entries("entries", key_field="organisation"):
-        competition = entry.slug("competition")
-        if competition not in known.competitions:
-            entry.fail("competition", f"unknown competition {competition!r}")
-        organisation = known.organisation(entry)
-        if organisation.kind is not OrganisationKind.CITY:
-            entry.fail("organisation", f"{organisation.slug!r} is not a city")
+        competition = entry.reference("competition", known.competitions, "competition")
+        organisation = known.organisation(entry, kind=OrganisationKind.CITY)
         pair = f"{competition}/{organisation.slug}"
-        _unique(entry.file, entry.path("organisation"), entered, pair, "above")
+        entry.unique("organisation", pair, entered, "above")
         entries.append(DemoEntrySpec(competition=competition, organisation=organisation.slug))
-        entry.done()
     return list(offers.values()), interests, entries
 
 

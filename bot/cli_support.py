@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
-from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,7 +55,7 @@ def database_problem(error: Exception, settings: Settings) -> str | None:
         if missing_table or "no such table" in detail:
             return f"the database at {where} is not migrated; run `citybot db upgrade` first"
         return f"cannot use the database at {where}: {detail}"
-    if isinstance(error, AlembicCommandError):
+    if isinstance(error, _migration_errors()):
         return f"cannot migrate the database at {where}: {error}"
     if isinstance(error, TimeoutError):
         return (
@@ -67,14 +67,25 @@ def database_problem(error: Exception, settings: Settings) -> str | None:
     return None
 
 
+def _migration_errors() -> tuple[type[Exception], ...]:
+    """Alembic's error type once a migration has run (only then can it be raised).
+
+    Importing alembic costs a serving process 7 MB it never uses, so it is not imported here.
+    """
+    errors = sys.modules.get("alembic.util.exc")
+    return (errors.CommandError,) if errors is not None else ()
+
+
 @contextmanager
 def database_errors(settings: Settings) -> Iterator[None]:
     """Translate unreachable, missing or unmigrated databases into CommandError."""
     require_sqlite_directory(settings.database_url)
     try:
         yield
-    except (DBAPIError, OSError, AlembicCommandError) as error:
-        problem = database_problem(error, settings)
+    except Exception as error:
+        # The migration errors are looked up now: the block may have imported alembic.
+        handled = (DBAPIError, OSError, *_migration_errors())
+        problem = database_problem(error, settings) if isinstance(error, handled) else None
         if problem is None:
             raise
         raise CommandError(problem) from None

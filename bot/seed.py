@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue, OrganisationSpec, load_catalogue
+from bot.catalogue import Bilingual, Catalogue, OrganisationSpec, load_catalogue
 from db.base import Base, utcnow
 from db.enums import Channel, OfferStatus, OrganisationKind, ReminderStatus
 from db.models import (
@@ -99,6 +99,15 @@ class SeedReport:
         )
 
 
+def _bilingual_columns(**texts: Bilingual[str] | None) -> dict[str, str | None]:
+    """Each text as the `<name>_th` and `<name>_en` columns every bilingual model has."""
+    columns: dict[str, str | None] = {}
+    for name, text in texts.items():
+        columns[f"{name}_th"] = None if text is None else text.th
+        columns[f"{name}_en"] = None if text is None else text.en
+    return columns
+
+
 class _Seeder:
     """One seeding run: the session, the time, ids by slug, and a tally of changes."""
 
@@ -116,6 +125,14 @@ class _Seeder:
         """Count a change to a row of `model`."""
         if change is not Change.UNCHANGED and times > 0:
             self.changes[(str(model.__tablename__), change)] += times
+
+    def tables(self, change: Change) -> dict[str, int]:
+        """How many rows of each table saw `change`."""
+        return {table: count for (table, kind), count in self.changes.items() if kind is change}
+
+    def tally_update(self, model: type[Base], changed: bool) -> None:
+        """Count an update to a row of `model`, unless it found nothing to change."""
+        self.tally(model, Change.UPDATED if changed else Change.UNCHANGED)
 
     async def upsert(
         self,
@@ -140,10 +157,7 @@ class _Seeder:
                 Domain,
                 {"slug": spec.slug},
                 {
-                    "name_th": spec.name.th,
-                    "name_en": spec.name.en,
-                    "description_th": spec.description.th,
-                    "description_en": spec.description.en,
+                    **_bilingual_columns(name=spec.name, description=spec.description),
                     "position": spec.position,
                 },
             )
@@ -156,10 +170,7 @@ class _Seeder:
             {"slug": spec.slug},
             {
                 "kind": spec.kind,
-                "name_th": spec.name.th,
-                "name_en": spec.name.en,
-                "province_th": spec.province.th if spec.province else None,
-                "province_en": spec.province.en if spec.province else None,
+                **_bilingual_columns(name=spec.name, province=spec.province),
                 "region": spec.region,
             },
         )
@@ -180,11 +191,8 @@ class _Seeder:
                 Workshop,
                 {"slug": spec.slug},
                 {
-                    "title_th": spec.title.th,
-                    "title_en": spec.title.en,
+                    **_bilingual_columns(title=spec.title, venue=spec.venue),
                     "held_on": spec.held_on,
-                    "venue_th": spec.venue.th if spec.venue else None,
-                    "venue_en": spec.venue.en if spec.venue else None,
                     "partners": list(spec.partners),
                 },
             )
@@ -194,8 +202,7 @@ class _Seeder:
                     WorkshopSession,
                     {"workshop_id": workshop.id, "slug": session_spec.slug},
                     {
-                        "title_th": session_spec.title.th,
-                        "title_en": session_spec.title.en,
+                        **_bilingual_columns(title=session_spec.title),
                         "position": session_spec.position,
                         "starts_at": session_spec.starts_at,
                     },
@@ -209,12 +216,9 @@ class _Seeder:
                         "session_id": session_ids[material.session],
                         "domain_id": self.domain_ids[material.domain] if material.domain else None,
                         "kind": material.kind,
-                        "title_th": material.title.th,
-                        "title_en": material.title.en,
-                        "summary_th": material.summary.th,
-                        "summary_en": material.summary.en,
+                        **_bilingual_columns(title=material.title, summary=material.summary),
                         "url": material.url,
-                        "tags": material.all_tags,
+                        "tags": material.tags.merged(),
                         "position": material.position,
                     },
                 )
@@ -226,11 +230,8 @@ class _Seeder:
                 FaqEntry,
                 {"slug": spec.slug},
                 {
-                    "question_th": spec.question.th,
-                    "question_en": spec.question.en,
-                    "answer_th": spec.answer.th,
-                    "answer_en": spec.answer.en,
-                    "tags": spec.all_tags,
+                    **_bilingual_columns(question=spec.question, answer=spec.answer),
+                    "tags": spec.tags.merged(),
                     "position": spec.position,
                 },
             )
@@ -243,7 +244,7 @@ class _Seeder:
                 plan = await self.upsert(
                     Plan,
                     {"organisation_id": self.organisation_ids[city.slug], "kind": plan_spec.kind},
-                    {"title_th": plan_spec.title.th, "title_en": plan_spec.title.en},
+                    _bilingual_columns(title=plan_spec.title),
                 )
                 for milestone in plan_spec.milestones:
                     await self.upsert(
@@ -253,8 +254,7 @@ class _Seeder:
                             "domain_id": (
                                 self.domain_ids[milestone.domain] if milestone.domain else None
                             ),
-                            "title_th": milestone.title.th,
-                            "title_en": milestone.title.en,
+                            **_bilingual_columns(title=milestone.title),
                             "position": milestone.position,
                             "due_at": milestone.due_at,
                         },
@@ -267,10 +267,7 @@ class _Seeder:
                 Competition,
                 {"slug": spec.slug},
                 {
-                    "title_th": spec.title.th,
-                    "title_en": spec.title.en,
-                    "description_th": spec.description.th,
-                    "description_en": spec.description.en,
+                    **_bilingual_columns(title=spec.title, description=spec.description),
                     "rules_url": spec.rules_url,
                 },
             )
@@ -280,10 +277,7 @@ class _Seeder:
                     Deadline,
                     {"competition_id": competition.id, "slug": stage.slug},
                     {
-                        "title_th": stage.title.th,
-                        "title_en": stage.title.en,
-                        "description_th": stage.description.th,
-                        "description_en": stage.description.en,
+                        **_bilingual_columns(title=stage.title, description=stage.description),
                         "due_at": stage.due_at,
                         "position": stage.position,
                     },
@@ -312,7 +306,7 @@ class _Seeder:
                 changed = await update_row(
                     session=self.session, row=stale, values={"status": ReminderStatus.CANCELLED}
                 )
-                self.tally(Reminder, Change.UPDATED if changed else Change.UNCHANGED)
+                self.tally_update(Reminder, changed)
 
     # --- demo ------------------------------------------------------------------------------
 
@@ -356,13 +350,13 @@ class _Seeder:
                     display_name=spec.display_name,
                     language=spec.language,
                 )
-                self.tally(Member, Change.UPDATED if changed else Change.UNCHANGED)
+                self.tally_update(Member, changed)
             changed = await update_row(
                 session=self.session,
                 row=identity,
                 values={"display_name": spec.display_name, "language": spec.language},
             )
-            self.tally(Identity, Change.UPDATED if changed else Change.UNCHANGED)
+            self.tally_update(Identity, changed)
             self.member_ids[spec.key] = member.id
 
     async def demo_invites(self) -> None:
@@ -413,7 +407,7 @@ class _Seeder:
             )
             self.tally(ProgressUpdate, Change.INSERTED)
             moved = milestone.last_update_at == reported_at
-            self.tally(Milestone, Change.UPDATED if moved else Change.UNCHANGED)
+            self.tally_update(Milestone, moved)
 
     async def demo_partnerships(self) -> None:
         """Offers, interests and competition entries; their status is theirs once created."""
@@ -484,16 +478,8 @@ async def seed_content(
     counts = await count_rows(session=session, models=SEEDED_MODELS)
     return SeedReport(
         counts=counts,
-        inserted={
-            table: count
-            for (table, change), count in seeder.changes.items()
-            if change is Change.INSERTED
-        },
-        updated={
-            table: count
-            for (table, change), count in seeder.changes.items()
-            if change is Change.UPDATED
-        },
+        inserted=seeder.tables(Change.INSERTED),
+        updated=seeder.tables(Change.UPDATED),
     )
 
 

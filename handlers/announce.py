@@ -7,7 +7,7 @@ Flow diagram: handlers/announce.mmd.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -408,6 +408,63 @@ async def time_typed(event: TextReceived, ctx: Context) -> list[Reply]:
 # --- sending and approval ---------------------------------------------------------------------
 
 
+async def store(
+    ctx: Context,
+    text: str,
+    target: Target,
+    at: datetime | None,
+    status: AnnouncementStatus,
+    *,
+    approved_by: int | None = None,
+) -> Announcement:
+    """Store the sender's announcement to `target`; its status depends on the sender's role."""
+    assert ctx.member is not None
+    return await announcement_repo.create_announcement(
+        session=ctx.session,
+        author_member_id=ctx.member.id,
+        text=text,
+        audience=target.audience.spec,
+        status=status,
+        now=ctx.now,
+        approved_by_member_id=approved_by,
+        scheduled_at=at,
+    )
+
+
+async def audit_action(
+    ctx: Context, action: str, announcement: Announcement, **details: Any
+) -> None:
+    """Audit what the sender did to `announcement`, and from which channel."""
+    assert ctx.member is not None
+    await audit.record(
+        session=ctx.session,
+        action=action,
+        now=ctx.now,
+        actor_member_id=ctx.member.id,
+        target=f"announcement:{announcement.id}",
+        details={"via": ctx.identity.channel.value, **details},
+    )
+
+
+async def notify(
+    ctx: Context,
+    announcement: Announcement,
+    member_ids: Collection[int],
+    compose: Callable[[Translator], list[Reply]],
+    step: str,
+) -> int:
+    """Tell `member_ids` about `announcement` on their chat apps, once per `step` of its life."""
+    return await notify_members(
+        session=ctx.session,
+        member_ids=member_ids,
+        texts=ctx.services.texts,
+        compose=compose,
+        now=ctx.now,
+        channels=push_channels(ctx.services.settings),
+        tag=f"ann:{announcement.id}:{step}",
+    )
+
+
 async def submit(ctx: Context) -> list[Reply]:
     """Send (an admin's) or submit for approval (a coordinator's) what the preview showed."""
     data = draft(ctx, needs_audience=True)
@@ -430,27 +487,14 @@ async def send_as_admin(
 ) -> list[Reply]:
     """An admin's announcement is approved by its author: out now, or at its time."""
     assert ctx.member is not None
-    announcement = await announcement_repo.create_announcement(
-        session=ctx.session,
-        author_member_id=ctx.member.id,
-        text=text,
-        audience=target.audience.spec,
-        status=AnnouncementStatus.SCHEDULED if at else AnnouncementStatus.APPROVED,
-        now=ctx.now,
-        approved_by_member_id=ctx.member.id,
-        scheduled_at=at,
-    )
-    await audit.record(
-        session=ctx.session,
-        action="announce.send",
-        now=ctx.now,
-        actor_member_id=ctx.member.id,
-        target=f"announcement:{announcement.id}",
-        details={
-            "audience": announcement.audience,
-            "via": ctx.identity.channel.value,
-            "scheduled_at": at.isoformat() if at else None,
-        },
+    status = AnnouncementStatus.SCHEDULED if at else AnnouncementStatus.APPROVED
+    announcement = await store(ctx, text, target, at, status, approved_by=ctx.member.id)
+    await audit_action(
+        ctx,
+        "announce.send",
+        announcement,
+        audience=announcement.audience,
+        scheduled_at=at.isoformat() if at else None,
     )
     if at is not None:
         text = ctx.t("announce.scheduled", id=announcement.id, when=ctx.when(at))
@@ -513,34 +557,13 @@ async def submit_for_approval(
 ) -> list[Reply]:
     """A coordinator's announcement waits; every other admin is asked, on LINE or Telegram."""
     assert ctx.member is not None
-    announcement = await announcement_repo.create_announcement(
-        session=ctx.session,
-        author_member_id=ctx.member.id,
-        text=text,
-        audience=target.audience.spec,
-        status=AnnouncementStatus.PENDING_APPROVAL,
-        now=ctx.now,
-        scheduled_at=at,
-    )
-    await audit.record(
-        session=ctx.session,
-        action="announce.submit",
-        now=ctx.now,
-        actor_member_id=ctx.member.id,
-        target=f"announcement:{announcement.id}",
-        details={"audience": announcement.audience, "via": ctx.identity.channel.value},
-    )
+    announcement = await store(ctx, text, target, at, AnnouncementStatus.PENDING_APPROVAL)
+    await audit_action(ctx, "announce.submit", announcement, audience=announcement.audience)
     admins = await announcement_repo.approver_ids(
         session=ctx.session, author_member_id=ctx.member.id
     )
-    notified = await notify_members(
-        session=ctx.session,
-        member_ids=admins,
-        texts=ctx.services.texts,
-        compose=approval_request(ctx, announcement, target),
-        now=ctx.now,
-        channels=push_channels(ctx.services.settings),
-        tag=f"ann:{announcement.id}:review",
+    notified = await notify(
+        ctx, announcement, admins, approval_request(ctx, announcement, target), "review"
     )
     key = "announce.submitted" if notified else "announce.submitted_nobody"
     return [Text(text=ctx.t(key, id=announcement.id))]
@@ -568,25 +591,15 @@ async def decide(ctx: Context, typed: str, *, approve: bool) -> list[Reply]:
             status=state_name(ctx, announcement.status),
         )
         return [Text(text=text)]
-    assert ctx.member is not None
-    await audit.record(
-        session=ctx.session,
-        action="announce.approve" if approve else "announce.reject",
-        now=ctx.now,
-        actor_member_id=ctx.member.id,
-        target=f"announcement:{announcement.id}",
-        details={"via": ctx.identity.channel.value},
-    )
+    await audit_action(ctx, "announce.approve" if approve else "announce.reject", announcement)
     if announcement.author_member_id is not None:
         key = "announce.author_approved" if approve else "announce.author_rejected"
-        await notify_members(
-            session=ctx.session,
-            member_ids=[announcement.author_member_id],
-            texts=ctx.services.texts,
-            compose=lambda t: [Text(text=t(key, id=announcement.id))],
-            now=ctx.now,
-            channels=push_channels(ctx.services.settings),
-            tag=f"ann:{announcement.id}:decided",
+        await notify(
+            ctx,
+            announcement,
+            [announcement.author_member_id],
+            lambda t: [Text(text=t(key, id=announcement.id))],
+            "decided",
         )
     if not approve:
         return [Text(text=ctx.t("announce.rejected", id=announcement.id))]
@@ -610,14 +623,7 @@ async def cancel(ctx: Context, typed: str) -> list[Reply]:
     ):
         status = state_name(ctx, announcement.status)
         return [Text(text=ctx.t("announce.too_late", id=announcement.id, status=status))]
-    await audit.record(
-        session=ctx.session,
-        action="announce.cancel",
-        now=ctx.now,
-        actor_member_id=ctx.member.id,
-        target=f"announcement:{announcement.id}",
-        details={"via": ctx.identity.channel.value},
-    )
+    await audit_action(ctx, "announce.cancel", announcement)
     return [Text(text=ctx.t("announce.cancelled", id=announcement.id))]
 
 

@@ -152,6 +152,13 @@ def _page(parts: list[str]) -> int:
     return int(parts[0]) if parts and parts[0].isdigit() else 0
 
 
+async def browse_page(
+    ctx: Context, items: list[Material], heading: str, payload: str, page: int
+) -> list[Reply]:
+    """Page `page` of a session's or domain's materials; its 'more' button asks for the next."""
+    return await material_cards(ctx, items[page * MAX_CARDS :], heading, f"{payload}:{page + 1}")
+
+
 @router.choice("mat", access=MEMBERS)
 async def materials_chosen(_event: Event, ctx: Context) -> list[Reply]:
     """Browsing buttons: `sessions`, `domains`, `s:<id>[:page]`, `d:<slug>[:page]`."""
@@ -175,24 +182,14 @@ async def materials_chosen(_event: Event, ctx: Context) -> list[Reply]:
         found_session = await get_session(session=ctx.session, session_id=int(rest[0]))
         if found_session is None:
             return [Text(text=ctx.t("materials.empty"))]
-        page = _page(rest[1:])
         items = await list_materials(session=ctx.session, session_id=found_session.id)
-        return await material_cards(
-            ctx,
-            items[page * MAX_CARDS :],
-            ctx.local(found_session, "title"),
-            f"mat:s:{found_session.id}:{page + 1}",
-        )
+        heading = ctx.local(found_session, "title")
+        return await browse_page(ctx, items, heading, f"mat:s:{found_session.id}", _page(rest[1:]))
     if kind == "d" and rest:
         domain = await get_domain(session=ctx.session, slug=rest[0])
         if domain is None:
             return [Text(text=ctx.t("materials.empty"))]
-        page = _page(rest[1:])
         items = await list_materials(session=ctx.session, domain_id=domain.id)
-        return await material_cards(
-            ctx,
-            items[page * MAX_CARDS :],
-            ctx.local(domain, "name"),
-            f"mat:d:{domain.slug}:{page + 1}",
-        )
+        heading = ctx.local(domain, "name")
+        return await browse_page(ctx, items, heading, f"mat:d:{domain.slug}", _page(rest[1:]))
     return [browse_choices(ctx)]

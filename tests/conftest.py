@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import os
 import shutil
 import socket
@@ -363,3 +364,18 @@ async def make_app(seeded_database_url: str) -> AsyncIterator[AppFactory]:
     yield make
     for app in apps:
         await app.close()
+
+
+@pytest.fixture
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No `.env` or bot variable from the developer's shell leaks in; root logging comes back.
+
+    For tests that build settings the way the CLI and `serve` do, which also configure logging.
+    """
+    monkeypatch.chdir(tmp_path)
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level

@@ -94,6 +94,8 @@ async def add_members_in_bulk(
 
     The ids come back in the order of `accounts`.
     """
+    if not accounts:
+        return []  # an empty parameter list would insert one row of defaults
     organisation_id = await session.scalar(select(Organisation.id).where(Organisation.slug == org))
     assert organisation_id is not None, org
     members = [

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +11,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from bot.cli import cli
-from bot.settings import Settings
 from db.base import utcnow
 from db.enums import AnnouncementStatus, Channel, OutboxStatus, Role
 from db.models import Announcement, AuditLog, OutboundMessage
@@ -31,16 +27,7 @@ PLATFORMS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No `.env` and no bot variables from the developer's shell leak into a test."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 def _citybot(url: str, *args: str, input: str | None = None, **env: str) -> Result:

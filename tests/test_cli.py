@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from bot.cli import cli
-from bot.settings import DEFAULT_CONTENT_DIR, Settings
+from bot.settings import DEFAULT_CONTENT_DIR
 from db.base import utcnow
 from db.enums import OrganisationKind, Role
 from db.migrate import downgrade
@@ -28,22 +23,13 @@ from db.repositories.audit import list_entries
 from db.repositories.invites import CODE_ALPHABET, get_invite
 from db.session import create_engine, create_session_factory
 from tests.conftest import POSTGRES_URL
+from tests.serving import CITYBOT, clean_env, free_port, run_process
 
 CODE = re.compile(rf"^[{CODE_ALPHABET}]{{8}}$")
-BIN = Path(sys.executable).parent
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No `.env` and no bot variables from the developer's shell leak into a test."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 ORGANISATIONS = (
@@ -105,28 +91,6 @@ def _created_code(result: Result) -> str:
     code = result.stdout.splitlines()[-1]
     assert CODE.match(code), result.stdout
     return code
-
-
-def _free_port() -> int:
-    """A loopback port nobody listens on (free a moment ago), so connecting is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def _run_process(
-    *args: str | Path, env: dict[str, str], cwd: Path
-) -> subprocess.CompletedProcess[str]:
-    """Run our own console script (fixed arguments, no shell) and collect its output."""
-    return subprocess.run(  # noqa: S603  # our executable and literal arguments
-        args, capture_output=True, text=True, env=env, cwd=cwd, timeout=60, check=False
-    )
-
-
-def _process_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-    return env | extra
 
 
 # --- invites -------------------------------------------------------------------------------------
@@ -338,7 +302,7 @@ def test_unreachable_databases_are_one_line_errors(tmp_path: Path) -> None:
     """A missing SQLite directory or a PostgreSQL server that refuses is reported, not raised."""
     missing_dir = f"sqlite+aiosqlite:///{tmp_path}/nowhere/citybot.db"
     _assert_one_line_error(_citybot(missing_dir, "invite", "list"), "DATABASE_URL", "nowhere")
-    refused = f"postgresql+asyncpg://postgres:pw@127.0.0.1:{_free_port()}/citybot"
+    refused = f"postgresql+asyncpg://postgres:pw@127.0.0.1:{free_port()}/citybot"
     result = _citybot(refused, "invite", "list")
     _assert_one_line_error(result, "cannot reach the database", "***")
     assert ":pw@" not in result.output
@@ -381,7 +345,7 @@ def test_db_upgrade_into_a_missing_directory_is_a_one_line_error(tmp_path: Path)
 
 def test_console_script_help_lists_the_commands(tmp_path: Path) -> None:
     """The installed `citybot --help` runs and names every command group."""
-    done = _run_process(BIN / "citybot", "--help", env=_process_env(), cwd=tmp_path)
+    done = run_process(CITYBOT, "--help", env=clean_env(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for command in ("serve", "seed", "db", "invite"):
         assert command in done.stdout
@@ -390,20 +354,20 @@ def test_console_script_help_lists_the_commands(tmp_path: Path) -> None:
 def test_python_dash_m_bot_creates_an_invite_in_a_real_process(tmp_path: Path) -> None:
     """`citybot db upgrade` then `python -m bot invite create` work as separate processes."""
     url = f"sqlite+aiosqlite:///{tmp_path}/citybot.db"
-    env = _process_env(DATABASE_URL=url)
+    env = clean_env(DATABASE_URL=url)
 
-    upgraded = _run_process(BIN / "citybot", "db", "upgrade", env=env, cwd=tmp_path)
+    upgraded = run_process(CITYBOT, "db", "upgrade", env=env, cwd=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     asyncio.run(_add_organisations(url))
     create = (sys.executable, "-m", "bot", "invite", "create", "--org", "khon-kaen", "--role")
-    created = _run_process(*create, "executive", env=env, cwd=tmp_path)
+    created = run_process(*create, "executive", env=env, cwd=tmp_path)
     assert created.returncode == 0, created.stderr
     code = created.stdout.splitlines()[-1]
     assert CODE.match(code)
     invite = asyncio.run(_invite(url, code))
     assert invite is not None
     assert invite.role is Role.EXECUTIVE
-    wrong = _run_process(*create, "admin", env=env, cwd=tmp_path)
+    wrong = run_process(*create, "admin", env=env, cwd=tmp_path)
     assert wrong.returncode == 2
     assert wrong.stderr.splitlines() == [
         "error: role 'admin' does not fit 'khon-kaen', a city (it takes executive or officer)"

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.logs import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingsError, load_settings
 
 LINE_SECRET = "0123456789abcdef0123456789abcdef"
 LINE_TOKEN = "LineAccessToken+with/slashes=="
@@ -20,16 +18,7 @@ DB_PASSWORD = "pg-Pa55word"
 RECORD = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (\w+) ([\w.]+) (.*)$")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_logging(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Each test configures the root logger afresh and gets the previous one back."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture

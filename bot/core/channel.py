@@ -85,3 +85,11 @@ class EnrichingAdapter(Protocol):
 
     async def enrich(self, event: Event) -> Event:
         """`event` completed from the platform's API, off the webhook path; as is on failure."""
+
+
+@runtime_checkable
+class AcknowledgingAdapter(Protocol):
+    """An adapter whose platform waits on some events until answered, even with nothing to say."""
+
+    def needs_acknowledgement(self, event: Event) -> bool:
+        """True when `event` must reach `send` without replies (a Telegram button's spinner)."""

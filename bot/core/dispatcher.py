@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.context import Context, Services
-from bot.core.events import Event, Unfollowed
+from bot.core.events import ChatMoved, Event, Unfollowed
 from bot.core.replies import Reply, Text
 from bot.core.router import RouteKind, Router, find_route
 from bot.core.state import StateStore
 from bot.core.texts import Texts
 from db.enums import Language, MemberStatus
 from db.models import Identity, Member
+from db.repositories import audit
 from db.repositories.conversations import load_state
-from db.repositories.identities import ensure_chat, ensure_identity
+from db.repositories.identities import ensure_chat, ensure_identity, move_chat
+from db.repositories.outbox import readdress
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,9 @@ class Dispatcher:
 
     async def _dispatch(self, session: AsyncSession, event: Event) -> list[Reply]:
         now = self.services.clock.now()
+        if isinstance(event, ChatMoved):
+            await self._follow_move(session, event, now)
+            return []  # bookkeeping, whoever (even an anonymous admin) caused it
         if event.user is None:
             return []  # nothing to answer to (for example, a group event without a sender)
         identity, _ = await ensure_identity(
@@ -168,6 +174,30 @@ class Dispatcher:
             return [Text(text=context.t(key))]
         replies: list[Reply] = await match.route.handler(event, context)
         return replies
+
+    @staticmethod
+    async def _follow_move(session: AsyncSession, event: ChatMoved, now: datetime) -> None:
+        """The chat's row, its city and its queued messages go to the new id; audited once."""
+        old, new = event.moved_from, event.chat.external_id
+        chat = await move_chat(
+            session=session,
+            channel=event.channel,
+            old_external_id=old,
+            new_external_id=new,
+            title=event.chat.title,
+            now=now,
+        )
+        queued = await readdress(
+            session=session, channel=event.channel, old_chat=old, new_chat=new
+        )
+        if chat is not None:  # None: the second notice of the same move, or a group never seen
+            await audit.record(
+                session=session,
+                action="chat.move",
+                now=now,
+                target=f"chat:{chat.id}",
+                details={"from": old, "to": new, "queued": queued},
+            )
 
     @staticmethod
     async def _member(session: AsyncSession, identity: Identity) -> Member | None:

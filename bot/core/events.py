@@ -80,6 +80,16 @@ class Unfollowed(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Unblocked(Event):
+    """The user unblocked the bot but asked for nothing yet: reachable again, nothing to say.
+
+    Where unblocking is all the platform tells (LINE), adapters send `Followed` instead; where
+    the person's client starts the conversation itself right after (Telegram's /start), a
+    greeting here would be the first of two.
+    """
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class FileReceived(Event):
     """An image, video, audio or file; `file_ref` lets the adapter fetch it if a feature asks."""
 
@@ -114,6 +124,17 @@ class JoinedGroup(Event):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LeftGroup(Event):
     """The bot was removed from a group or room."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChatMoved(Event):
+    """A group goes on under a new id (`chat`): what belonged to `moved_from` follows it.
+
+    Telegram gives an upgraded group (group → supergroup) a new chat id, and the old one stops
+    working; the team chat's city and the messages queued for it must not stay behind.
+    """
+
+    moved_from: str
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

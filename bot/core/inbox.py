@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.channel import ChannelAdapter, EnrichingAdapter
+from bot.core.channel import AcknowledgingAdapter, ChannelAdapter, EnrichingAdapter
 from bot.core.clock import Clock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
@@ -55,7 +55,10 @@ class _InboxHooks:
         return bool(getattr(result, "rowcount", 0))
 
     async def deliver(self, session: AsyncSession, event: Event, replies: list[Reply]) -> None:
-        if not replies:
+        if not replies and not (
+            isinstance(self._adapter, AcknowledgingAdapter)
+            and self._adapter.needs_acknowledgement(event)
+        ):
             return
         self.queued = await enqueue(
             session=session,

@@ -98,25 +98,57 @@ class OutboxWorker:
     async def deliver_due(self) -> int:
         """Send one batch of due messages; how many were attempted."""
         now = self._clock.now()
+        lease_until = now + self._lease
         async with self._sessions() as session, session.begin():
             claimed = await outbox_repo.claim_due(
                 session=session,
                 now=now,
-                lease_until=now + self._lease,
+                lease_until=lease_until,
                 limit=self._batch_size,
                 channels=list(self._adapters),
             )
+        if not claimed:
+            return 0
         by_chat: dict[tuple[Channel, tuple[str, ...]], list[OutboundMessage]] = defaultdict(list)
         for message in claimed:
             by_chat[(message.channel, tuple(message.recipients))].append(message)
-        await asyncio.gather(*(self._send_in_order(messages) for messages in by_chat.values()))
+        renewing = asyncio.create_task(self._keep_lease([m.id for m in claimed], lease_until))
+        try:
+            await asyncio.gather(*(self._send_in_order(messages) for messages in by_chat.values()))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         return len(claimed)
+
+    async def _keep_lease(self, message_ids: list[int], held_until: datetime) -> None:
+        """Renew the lease on a batch while it is being sent, until cancelled.
+
+        Rate limits and a platform's 429s can stretch a batch past the lease; without renewal
+        another worker would take over messages this one is about to send, and send them twice.
+        """
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            until = self._clock.now() + self._lease
+            try:
+                async with self._sessions() as session, session.begin():
+                    await outbox_repo.renew_claims(
+                        session=session,
+                        message_ids=message_ids,
+                        held_until=held_until,
+                        until=until,
+                    )
+            except Exception:  # the next renewal tries again; the lease is the safety net
+                log.exception("outbox: renewing a lease failed")
+                continue
+            held_until = until
 
     async def _send_in_order(self, messages: list[OutboundMessage]) -> None:
         async with self._concurrency:
             for message in messages:
-                weight = max(len(message.payload.get("replies", ())), 1)
-                await self._limits.acquire(message.channel, message.recipients, weight)
+                weight = len(message.payload.get("replies", ()))
+                if weight:  # an acknowledgement alone (a button's spinner) is no message
+                    await self._limits.acquire(message.channel, message.recipients, weight)
                 result = await self._attempt(message)
                 if result.outcome is Outcome.RETRY and result.retry_after:
                     self._limits.pause(message.channel, result.retry_after)

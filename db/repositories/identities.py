@@ -96,3 +96,38 @@ async def ensure_chat(
     if title and chat.title != title:
         chat.title = title
     return chat
+
+
+async def move_chat(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    old_external_id: str,
+    new_external_id: str,
+    title: str | None,
+    now: datetime,
+) -> Chat | None:
+    """The chat carried over to its new id, keeping its city; None when the old id is unknown.
+
+    Both of Telegram's notices of an upgrade come here, and an event under the new id may have
+    created its row first: then the two rows become one, the new one keeping its own binding
+    if it already has one.
+    """
+    old = await session.scalar(
+        select(Chat).where(Chat.channel == channel, Chat.external_id == old_external_id)
+    )
+    if old is None:
+        return None
+    new = await session.scalar(
+        select(Chat).where(Chat.channel == channel, Chat.external_id == new_external_id)
+    )
+    if new is None:
+        old.external_id = new_external_id
+        new = old
+    else:
+        new.organisation_id = new.organisation_id or old.organisation_id
+        await session.delete(old)
+    if title:
+        new.title = title
+    new.updated_at = now
+    return new

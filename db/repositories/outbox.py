@@ -154,6 +154,31 @@ async def claim_due(
     return sorted(await session.scalars(statement), key=lambda m: (m.next_attempt_at, m.id))
 
 
+async def renew_claims(
+    *,
+    session: AsyncSession,
+    message_ids: Sequence[int],
+    held_until: datetime,
+    until: datetime,
+) -> int:
+    """Extend a worker's lease on the messages it still holds; how many it still held.
+
+    The lease's end is the worker's token: a message whose lease ran out and was claimed by
+    another worker carries that worker's end, and is left alone.
+    """
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id.in_(list(message_ids)),
+            OutboundMessage.status == OutboxStatus.SENDING,
+            OutboundMessage.claimed_until == held_until,
+        )
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
 async def settle(
     *,
     session: AsyncSession,
@@ -178,6 +203,28 @@ async def settle(
     await session.execute(
         update(OutboundMessage).where(OutboundMessage.id == message_id).values(**values)
     )
+
+
+async def readdress(
+    *, session: AsyncSession, channel: Channel, old_chat: str, new_chat: str
+) -> int:
+    """Send what still waits for `old_chat` to `new_chat` instead (the chat changed its id).
+
+    Only single-recipient rows key on the chat itself; batches keep their own key. A message
+    being sent right now is left to the adapter, which follows the move when the platform
+    reports it.
+    """
+    result = await session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.channel == channel,
+            OutboundMessage.chat_key == old_chat,
+            OutboundMessage.status == OutboxStatus.PENDING,
+        )
+        .values(recipients=[new_chat], chat_key=new_chat)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 async def count_by_status(

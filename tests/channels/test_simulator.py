@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,62 +12,33 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App
 from bot.channels.simulator import MAX_BODY_BYTES, MAX_TEXT_CHARS, SimulatorChannel
 from bot.core import replies as replies_module
 from bot.core.clock import FrozenClock
 from bot.core.dispatcher import Dispatcher
-from bot.core.replies import (
-    Button,
-    Card,
-    Cards,
-    Choice,
-    Choices,
-    Document,
-    Link,
-    Reply,
-    Text,
-)
+from bot.core.replies import Reply, Text
 from bot.seed import run_seed
 from bot.settings import DEFAULT_CONTENT_DIR, Settings, load_settings
-from bot.web import create_web_app
 from db.enums import Channel, Role
 from db.models import Identity, Member
+from tests.channels.sample_replies import EVERY_REPLY
 from tests.chatdriver import ChatDriver
 from tests.conftest import MATERIALS_BASE_URL, Database, InviteFactory
+from tests.serving import web_client
 
 Register = Callable[..., Awaitable[ChatDriver]]
 Rendered = list[dict[str, Any]]
 
 MESSAGES = "/simulator/api/messages"
 
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No `.env` and no bot variables from the developer's shell leak into a test."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-
-
-@asynccontextmanager
-async def _serving(settings: Settings, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the web app, its App started and closed by the lifespan."""
-    web = create_web_app(App.create(settings, clock=clock))
-    async with (
-        web.router.lifespan_context(web),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web), base_url="http://citybot.test"
-        ) as client,
-    ):
-        yield client
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture
 async def client(seeded_database_url: str, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
     """The web app on the seeded database, simulator on (PostgreSQL needs it said explicitly)."""
     settings = Settings(_env_file=None, database_url=seeded_database_url, citybot_simulator=True)
-    async with _serving(settings, clock) as served:
+    async with web_client(settings, clock) as served:
         yield served
 
 
@@ -200,54 +170,46 @@ async def test_english_hint_gets_english_replies(client: httpx.AsyncClient) -> N
 
 # --- rendering -----------------------------------------------------------------------------------
 
-EVERY_REPLY: list[Reply] = [
-    Text(text="สวัสดี"),
-    Choices(text="เลือก", options=(Choice(label="ใช่", payload="yes"),)),
-    Cards(
-        text="เอกสาร",
-        cards=(
-            Card(
-                title="Toolkit",
-                subtitle="Vienna 2018",
-                link="https://example.test/toolkit.pdf",
-                image_url="https://example.test/toolkit.png",
-                buttons=(
-                    Button(label="เปิด", url="https://example.test/toolkit.pdf"),
-                    Button(label="ถัดไป", payload="materials:next"),
-                ),
-            ),
-        ),
-    ),
-    Link(text="กติกา", label="อ่าน", url="https://example.test/rules"),
-    Document(
-        title="แผน", url="https://example.test/plan.pdf", caption="ฉบับร่าง", file_name="plan.pdf"
-    ),
-]
-
 EVERY_REPLY_RENDERED: Rendered = [
-    {"type": "text", "text": "สวัสดี"},
-    {"type": "choices", "text": "เลือก", "options": [{"label": "ใช่", "payload": "yes"}]},
+    {"type": "text", "text": "สวัสดีครับ ยินดีต้อนรับ"},
+    {
+        "type": "choices",
+        "text": "ยินยอมให้เก็บข้อมูลหรือไม่",
+        "options": [
+            {"label": "ยินยอม", "payload": "consent:yes"},
+            {"label": "ไม่", "payload": "consent:no"},
+        ],
+    },
     {
         "type": "cards",
-        "text": "เอกสาร",
+        "text": "เอกสารจากเวิร์กช็อป",
         "cards": [
             {
-                "title": "Toolkit",
-                "subtitle": "Vienna 2018",
-                "link": "https://example.test/toolkit.pdf",
-                "image_url": "https://example.test/toolkit.png",
+                "title": "ชุดเครื่องมือแพลตฟอร์มข้อมูลเมือง",
+                "subtitle": "Urban Innovation Vienna, 20 ธ.ค. 2561",
+                "link": "https://materials.test/toolkit",
+                "image_url": "https://materials.test/toolkit.png",
                 "buttons": [
-                    {"label": "เปิด", "url": "https://example.test/toolkit.pdf", "payload": None},
-                    {"label": "ถัดไป", "url": None, "payload": "materials:next"},
+                    {
+                        "label": "เปิดเอกสาร",
+                        "url": "https://materials.test/toolkit",
+                        "payload": None,
+                    },
+                    {"label": "ด้านการเดินทาง", "url": None, "payload": "mat:d:mobility"},
                 ],
             }
         ],
     },
-    {"type": "link", "text": "กติกา", "label": "อ่าน", "url": "https://example.test/rules"},
+    {
+        "type": "link",
+        "text": "แบบฟอร์มรายงาน",
+        "label": "เปิดแบบฟอร์ม",
+        "url": "https://forms.test/report",
+    },
     {
         "type": "document",
-        "title": "แผน",
-        "url": "https://example.test/plan.pdf",
+        "title": "แผนพัฒนาเมืองอัจฉริยะ",
+        "url": "https://materials.test/plan.pdf",
         "caption": "ฉบับร่าง",
         "file_name": "plan.pdf",
     },
@@ -386,7 +348,7 @@ async def test_simulator_is_on_by_default_on_sqlite_and_off_when_switched_off(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/citybot.db")
-    async with _serving(settings, clock) as client:
+    async with web_client(settings, clock) as client:
         page = await client.get("/simulator")
         personas = await client.get("/simulator/api/personas")
         message = await client.post(MESSAGES, json={"user": "u1", "text": "hi"})

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
 
-from bot.settings import Settings
 from tests.conftest import IN_CI
+from tests.serving import CITYBOT, citybot_serve, clean_env, run_process
 
 pytestmark = pytest.mark.browser
 
-BIN = Path(sys.executable).parent
 SCREENSHOT_FOR_PEOPLE = Path("/tmp/simulator.png")  # noqa: S108  # asked for, to look at by eye
 # Headless and quiet: no sandbox (containers lack user namespaces), no GPU, and none of the
 # background traffic (updates, sync, QUIC probes) that would leave this machine.
@@ -58,67 +51,24 @@ def chromium() -> str:
     pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def _citybot(env: dict[str, str], cwd: Path, *args: str) -> str:
     """Run one `citybot` command as an operator would; its output."""
-    done = subprocess.run(  # noqa: S603  # our own console script, literal arguments
-        [BIN / "citybot", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_process(CITYBOT, *args, env=env, cwd=cwd)
     assert done.returncode == 0, f"citybot {' '.join(args)}: {done.stdout}{done.stderr}"
     return done.stdout
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"citybot serve did not become healthy at {url}")
-        time.sleep(0.1)
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """`db upgrade`, `seed --demo`, `invite create`, then `citybot serve` on a free port."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
-    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'citybot.db'}"
+    env = clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'citybot.db'}")
     _citybot(env, tmp_path, "db", "upgrade")
     _citybot(env, tmp_path, "seed", "--demo")
     invite = _citybot(env, tmp_path, "invite", "create", "--org", "khon-kaen", "--role", "officer")
     code = invite.strip().splitlines()[-1]
-    port = _free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(  # noqa: S603  # our own console script, literal arguments
-            [BIN / "citybot", "serve", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=tmp_path,
-        )
-        try:
-            _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", server, seconds=15)
-            yield Served(f"http://127.0.0.1:{port}", code, log_path)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    assert "Traceback" not in log_path.read_text()
+    with citybot_serve(env, tmp_path, seconds=15) as server:
+        yield Served(server.base_url, code, server.log)
+    assert "Traceback" not in server.log.read_text()
 
 
 @pytest.fixture

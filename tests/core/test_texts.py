@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -57,37 +58,36 @@ def test_languages_have_the_same_placeholders(texts: Texts) -> None:
     assert all(placeholders(th[k]) == placeholders(en[k]) for k in th)
 
 
-def _copy_content(tmp_path: Path) -> Path:
+def _content_with(tmp_path: Path, language: str, edit: Callable[[str], str]) -> Path:
+    """A copy of the message files, with `edit` applied to one language's."""
     for lang in ("th", "en"):
         (tmp_path / lang).mkdir()
-        source = DEFAULT_CONTENT_DIR / lang / "messages.yaml"
-        (tmp_path / lang / "messages.yaml").write_text(source.read_text(encoding="utf-8"))
+        text = (DEFAULT_CONTENT_DIR / lang / "messages.yaml").read_text(encoding="utf-8")
+        (tmp_path / lang / "messages.yaml").write_text(edit(text) if lang == language else text)
     return tmp_path
 
 
 def test_missing_translation_names_file_and_key(tmp_path: Path) -> None:
     """A key missing in English fails loading, naming the file and the key."""
-    content = _copy_content(tmp_path)
-    english = content / "en" / "messages.yaml"
-    english.write_text(english.read_text().replace('  sticker: "Thanks', '  stickerx: "Thanks'))
+    content = _content_with(
+        tmp_path, "en", lambda text: text.replace('  sticker: "Thanks', '  stickerx: "Thanks')
+    )
     with pytest.raises(TextsError, match=r"en/messages\.yaml: help\.sticker: missing"):
         Texts.load(content)
 
 
 def test_placeholder_mismatch_names_file_and_key(tmp_path: Path) -> None:
     """A translation that drops a placeholder fails loading."""
-    content = _copy_content(tmp_path)
-    english = content / "en" / "messages.yaml"
-    english.write_text(english.read_text().replace("Results for “{query}”", "Results"))
+    content = _content_with(
+        tmp_path, "en", lambda text: text.replace("Results for “{query}”", "Results")
+    )
     with pytest.raises(TextsError, match=r"materials\.hits: placeholders"):
         Texts.load(content)
 
 
 def test_duplicate_key_names_file_and_key(tmp_path: Path) -> None:
     """A key written twice is an error, not a silent overwrite."""
-    content = _copy_content(tmp_path)
-    thai = content / "th" / "messages.yaml"
-    thai.write_text(thai.read_text() + '\nerrors:\n  internal: "x"\n')
+    content = _content_with(tmp_path, "th", lambda text: text + '\nerrors:\n  internal: "x"\n')
     with pytest.raises(TextsError, match=r"th/messages\.yaml: errors: duplicate key"):
         Texts.load(content)
 

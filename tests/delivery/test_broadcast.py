@@ -8,11 +8,8 @@ of the run: every member is reached once, on one channel, and no message is lost
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +30,7 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, TelegramLimits
 
 LINE_PEOPLE = 520  # more than one multicast can carry (500 user ids)
 TELEGRAM_PEOPLE = 60
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 # Tighter than the bot's configured pace (30/s, and LINE's 200 multicasts/s), so it meets 429s.
 TELEGRAM_PLATFORM = TelegramLimits(overall=Limit(burst=5, per_second=20))
 LINE_PLATFORM = {"multicast": Limit(burst=1, per_second=1)}
@@ -45,18 +43,6 @@ class Programme:
     url: str
     line_users: frozenset[str]
     telegram_chats: frozenset[str]
-
-
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No `.env` and no bot variables from the developer's shell leak into the CLI."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.channel import Delivery, Outcome, SendResult
-from bot.core.clock import FrozenClock
+from bot.core.clock import Clock, FrozenClock, SystemClock
 from bot.core.inbox import reply_payload
 from bot.core.replies import Text
 from bot.delivery.retry import RetryPolicy
@@ -25,13 +25,17 @@ from tests.fakes.recording_channel import RecordingChannel
 class SlowChannel(RecordingChannel):
     """Takes a moment per send, so workers really overlap."""
 
+    def __init__(self, seconds: float = 0.002) -> None:
+        super().__init__()
+        self.seconds = seconds
+
     async def send(self, delivery: Delivery) -> SendResult:
-        """Record after a short pause."""
-        await asyncio.sleep(0.002)
+        """Record after a pause."""
+        await asyncio.sleep(self.seconds)
         return await super().send(delivery)
 
 
-async def _enqueue(db: Database, clock: FrozenClock, count: int, chats: int) -> None:
+async def _enqueue(db: Database, clock: Clock, count: int, chats: int) -> None:
     async with db.sessions() as session, session.begin():
         for index in range(count):
             await enqueue(
@@ -125,3 +129,32 @@ async def test_being_throttled_does_not_use_up_the_retries(
     assert (row.status, row.attempts) == (expected, 1)
     if retry_after is not None:
         assert row.next_attempt_at == clock.now() + timedelta(seconds=retry_after)
+
+
+async def test_a_batch_slower_than_its_lease_keeps_its_messages(database: Database) -> None:
+    """A worker renews its lease while it sends, so a second worker never takes over its batch."""
+    clock = SystemClock()
+    await _enqueue(database, clock, count=4, chats=4)
+    channel = SlowChannel(seconds=0.4)  # one at a time: the batch takes 1.6 s, the lease 0.6 s
+    lease = timedelta(seconds=0.6)
+    busy, watching = (
+        OutboxWorker(
+            sessions=database.sessions,
+            adapters={Channel.CONSOLE: channel},
+            clock=clock,
+            lease=lease,
+            concurrency=concurrency,
+        )
+        for concurrency in (1, 32)
+    )
+
+    async def watch() -> int:
+        taken = 0
+        for _ in range(20):
+            await asyncio.sleep(0.1)
+            taken += await watching.deliver_due()
+        return taken
+
+    sent, taken = await asyncio.gather(busy.deliver_due(), watch())
+    assert (sent, taken) == (4, 0)
+    assert sorted(d.recipients[0] for d in channel.sent) == [f"chat-{n}" for n in range(4)]

@@ -7,13 +7,27 @@ the bot's own limiter is tested against an independent model of the platform, no
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from aiohttp import web
+
+
+class Fake(Protocol):
+    """What a fake platform server offers to whoever runs it."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+F = TypeVar("F", bound=Fake)
 
 
 class LoopbackServer:
@@ -85,3 +99,24 @@ class RateLimiter:
     def whole_seconds(wait: float) -> int:
         """A wait as platforms state it: whole seconds, at least one."""
         return max(1, math.ceil(wait))
+
+
+@contextlib.contextmanager
+def serving_in_thread(*fakes: F) -> Iterator[tuple[F, ...]]:
+    """Run fakes on their own event loop in a thread, for code that runs its own loop (the CLI).
+
+    Read what they recorded once the block has ended, or accept a moment's inconsistency.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-platforms", daemon=True)
+    thread.start()
+    try:
+        for fake in fakes:
+            asyncio.run_coroutine_threadsafe(fake.start(), loop).result(timeout=5)
+        yield fakes
+    finally:
+        for fake in fakes:
+            asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(timeout=5)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+        loop.close()

@@ -3,7 +3,8 @@
 It answers the methods the bot uses with Bot API-shaped results, records every call with its
 parameters (decoded from the form or JSON body PTB posts), serves queued updates to getUpdates
 honouring `offset` (and long-polling briefly), and can be told to fail the next calls of a method
-with 403, 429 (with `parameters.retry_after`), 400 or 500.
+with 403, 429 (with `parameters.retry_after`), 400 or 500, and refuses sends to a group that
+was upgraded to a supergroup (`upgraded`) with `parameters.migrate_to_chat_id`, as Telegram does.
 
 It enforces Telegram's flood limits on the send methods as the platform does, with 429 and
 `parameters.retry_after`: about 30 messages a second overall, one a second per private chat (with a
@@ -15,10 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +91,7 @@ class FakeTelegramApi:
     webhook: dict[str, Any] | None = None
     commands: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     refuse_document_urls: bool = False
+    upgraded: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's
     limits: TelegramLimits | None = field(default_factory=TelegramLimits)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     _failures: dict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
@@ -180,6 +180,10 @@ class FakeTelegramApi:
         elif failures:
             failure = failures.popleft()
             return _error(failure.status, failure.description, failure.retry_after)
+        if method.startswith("send") and params.get("chat_id") in self.upgraded:
+            new_id = self.upgraded[params["chat_id"]]
+            upgraded = "Bad Request: group chat was upgraded to a supergroup chat"
+            return _error(400, upgraded, migrate_to_chat_id=new_id)
         if method.startswith("send") and self.limits is not None:
             wait = self.limiter.admit(*self._draws(params.get("chat_id")))
             if wait:
@@ -317,24 +321,16 @@ async def _params(request: web.Request) -> dict[str, Any]:
     return params
 
 
-def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+def _error(
+    status: int,
+    description: str,
+    retry_after: int | None = None,
+    *,
+    migrate_to_chat_id: int | None = None,
+) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
     if retry_after is not None:
         body["parameters"] = {"retry_after": retry_after}
+    if migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": migrate_to_chat_id}
     return web.json_response(body, status=status)
-
-
-@contextlib.contextmanager
-def serving_in_thread(api: FakeTelegramApi) -> Iterator[FakeTelegramApi]:
-    """Run the fake on its own event loop in a thread, for code that calls `asyncio.run` (CLI)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fake-telegram-api", daemon=True)
-    thread.start()
-    try:
-        asyncio.run_coroutine_threadsafe(api.start(), loop).result(timeout=5)
-        yield api
-    finally:
-        asyncio.run_coroutine_threadsafe(api.stop(), loop).result(timeout=5)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=5)
-        loop.close()

@@ -49,6 +49,11 @@ def group_chat(chat_id: int = -1001234567890, title: str = "ทีมสมา�
     return {"id": chat_id, "type": "supergroup", "title": title}
 
 
+def basic_group_chat(chat_id: int = -4012345678, title: str = "ทีมสมาร์ทซิตี้ขอนแก่น") -> dict[str, Any]:
+    """A basic group `Chat`, as a team's chat starts before Telegram upgrades it."""
+    return {"id": chat_id, "type": "group", "title": title}
+
+
 @dataclass
 class Updates:
     """Makes updates with increasing `update_id` and `message_id`, as one bot would see them."""
@@ -131,6 +136,20 @@ class Updates:
         """A shared contact (a kind the bot does not act on)."""
         contact = {"phone_number": "+66800000000", "first_name": "Somying"}
         return self._update("message", self._message(user, None, {"contact": contact}))
+
+    def migrated_to(
+        self, user: TgUser, group: dict[str, Any], supergroup_id: int
+    ) -> dict[str, Any]:
+        """The service message in a basic group that `user` upgraded: its new supergroup id."""
+        content = {"migrate_to_chat_id": supergroup_id}
+        return self._update("message", self._message(user, group, content))
+
+    def migrated_from(
+        self, user: TgUser, supergroup: dict[str, Any], group_id: int
+    ) -> dict[str, Any]:
+        """The service message opening the supergroup that the basic group `group_id` became."""
+        content = {"migrate_from_chat_id": group_id}
+        return self._update("message", self._message(user, supergroup, content))
 
     def button_press(
         self, user: TgUser, sent: dict[str, Any], callback_data: str

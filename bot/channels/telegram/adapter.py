@@ -55,6 +55,14 @@ class _Step:
     courtesy: bool = False
 
 
+@dataclass(slots=True)
+class _Progress:
+    """How far a delivery got: steps done, and the ids of the messages they sent."""
+
+    done: int
+    sent_ids: list[str]
+
+
 def _pressed_message_links(message: Mapping[str, Any]) -> list[list[dict[str, str]]]:
     """The link buttons of the message whose button was pressed: they stay, the rest go."""
     markup = message.get("reply_markup")
@@ -168,6 +176,12 @@ class TelegramChannel:
             context["message_thread_id"] = int(message["message_thread_id"])
         return context
 
+    def needs_acknowledgement(self, event: Event) -> bool:
+        """A button press: Telegram shows a spinner until it is answered, reply or not."""
+        return isinstance(event, ChoiceSelected) and isinstance(
+            event.raw.get("callback_query"), Mapping
+        )
+
     # --- replies out -----------------------------------------------------------------------------
 
     async def send(self, delivery: Delivery) -> SendResult:
@@ -180,28 +194,40 @@ class TelegramChannel:
             outgoing = render_all(delivery.replies)
         except ReplyError as error:
             return SendResult(Outcome.FAILED, error=f"cannot render for Telegram: {error}")
-        steps = self._steps(int(delivery.recipients[0]), delivery.context, outgoing)
+        chat_id = int(delivery.recipients[0])
         done, sent = self._progress.pop(delivery.message_id, (0, ()))
-        sent_ids = list(sent)
+        progress = _Progress(done, list(sent))
         try:
-            for step in steps[done:]:
-                try:
-                    result = await step.call()
-                except BadRequest as error:
-                    if not step.courtesy:
-                        raise
-                    # "query is too old", "message is not modified": the reply still matters.
-                    log.info("telegram: skipped a courtesy call: %s", error)
-                    result = None
-                done += 1
-                if isinstance(result, Message) and not step.courtesy:
-                    sent_ids.append(str(result.message_id))
+            try:
+                await self._run(self._steps(chat_id, delivery.context, outgoing), progress)
+            except ChatMigrated as moved:
+                # The group became a supergroup before we handled the update saying so: the
+                # rest goes to its new id (the update moves the chat and its queue for good).
+                log.info("telegram: chat %s is now %s; sending there", chat_id, moved.new_chat_id)
+                steps = self._steps(moved.new_chat_id, delivery.context, outgoing)
+                await self._run(steps, progress)
         except TelegramError as error:
             outcome = self._failure(error)
-            if outcome.outcome is Outcome.RETRY and done:
-                self._remember(delivery.message_id, done, sent_ids)
+            if outcome.outcome is Outcome.RETRY and progress.done:
+                self._remember(delivery.message_id, progress.done, progress.sent_ids)
             return outcome
-        return SendResult(Outcome.SENT, platform_ids=tuple(sent_ids))
+        return SendResult(Outcome.SENT, platform_ids=tuple(progress.sent_ids))
+
+    @staticmethod
+    async def _run(steps: Sequence[_Step], progress: _Progress) -> None:
+        """Make the calls not done yet, counting each one done as it succeeds."""
+        for step in steps[progress.done :]:
+            try:
+                result = await step.call()
+            except BadRequest as error:
+                if not step.courtesy:
+                    raise
+                # "query is too old", "message is not modified": the reply still matters.
+                log.info("telegram: skipped a courtesy call: %s", error)
+                result = None
+            progress.done += 1
+            if isinstance(result, Message) and not step.courtesy:
+                progress.sent_ids.append(str(result.message_id))
 
     def _remember(self, message_id: int, done: int, sent_ids: Sequence[str]) -> None:
         self._progress[message_id] = (done, tuple(sent_ids))
@@ -218,7 +244,8 @@ class TelegramChannel:
         if query_id:
             steps.append(_Step(lambda: bot.answer_callback_query(str(query_id)), courtesy=True))
         pressed = context.get("message_id")
-        if pressed:
+        # A press that got no answer keeps its keyboard: nothing replaced what it offered.
+        if pressed and outgoing:
             links = context.get("keep_links") or []
             markup = (
                 InlineKeyboardMarkup(

@@ -15,17 +15,18 @@ from telegram import Chat, ChatMember, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 
 from bot.core.events import (
+    ChatMoved,
     ChatRef,
     ChoiceSelected,
     Event,
     FileReceived,
-    Followed,
     JoinedGroup,
     LeftGroup,
     LocationShared,
     MembersChanged,
     StickerReceived,
     TextReceived,
+    Unblocked,
     Unfollowed,
     Unsupported,
     UserRef,
@@ -221,11 +222,33 @@ class UpdateReader:
             if not joined and not left:
                 return None
             return MembersChanged(joined=joined, left=left, **base)
+        if message.migrate_to_chat_id is not None or message.migrate_from_chat_id is not None:
+            return self._moved(message, base)
         kind = f"message.{_message_content(message)}"
         log.info(
             "telegram: update %s is a %s; acknowledged, not acted on", common["event_id"], kind
         )
         return Unsupported(kind=kind, **{**base, "user": None})
+
+    @staticmethod
+    def _moved(message: Message, base: dict[str, Any]) -> ChatMoved:
+        """A group upgraded to a supergroup, told in the old group and again in the new one.
+
+        Both notices name the same move (the new id as the chat), so they are handled in order
+        with what follows in the supergroup, and the second finds nothing left to move.
+        """
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        else:
+            assert message.migrate_from_chat_id is not None
+            old, new = message.migrate_from_chat_id, message.chat.id
+        chat = ChatRef(
+            channel=Channel.TELEGRAM,
+            external_id=str(new),
+            kind=ChatKind.GROUP,
+            title=message.chat.title,
+        )
+        return ChatMoved(moved_from=str(old), **{**base, "chat": chat})
 
     def _my_membership(self, change: ChatMemberUpdated, common: dict[str, Any]) -> Event | None:
         """The bot's own membership: blocked or unblocked in a private chat, added or removed."""
@@ -239,7 +262,9 @@ class UpdateReader:
         if change.chat.type == ChatType.PRIVATE:
             if change.new_chat_member.status == ChatMemberStatus.BANNED:
                 return Unfollowed(**base)
-            return Followed(**base) if now and not was else None
+            # In a private chat this update means blocked or unblocked only (first contact is
+            # a /start). Unblocking from the chat sends /start next, which does the greeting.
+            return Unblocked(**base) if now and not was else None
         if change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
             return Unsupported(kind=f"my_chat_member.{change.chat.type}", **{**base, "user": None})
         if now and not was:

@@ -96,7 +96,7 @@ class LineHarness:
             if request.endpoint not in {"reply", "push"} or not request.json:
                 continue
             for message in reversed(request.json["messages"]):
-                for action in _actions(message):
+                for action in actions_of(message):
                     if action.get("label") == label and action.get("type") == "postback":
                         return str(action["data"])
         raise AssertionError(f"no action labelled {label!r} was sent")
@@ -112,16 +112,17 @@ class LineHarness:
         return int(count or 0)
 
 
-def _actions(node: Any) -> list[dict[str, Any]]:
+def actions_of(node: Any) -> list[dict[str, Any]]:
+    """Every action (button, quick reply, tap area) anywhere inside a LINE message."""
     found: list[dict[str, Any]] = []
     if isinstance(node, dict):
         if isinstance(node.get("action"), dict):
             found.append(node["action"])
         for value in node.values():
-            found.extend(_actions(value))
+            found.extend(actions_of(value))
     elif isinstance(node, list):
         for item in node:
-            found.extend(_actions(item))
+            found.extend(actions_of(item))
     return found
 
 
@@ -140,7 +141,7 @@ def words(requests: list[Request]) -> str:
         if request.endpoint in {"reply", "push", "multicast"} and request.json:
             for message in request.json.get("messages", []):
                 found.append(message.get("text") or message.get("altText", ""))
-                found.extend(a.get("label", "") for a in _actions(message))
+                found.extend(a.get("label", "") for a in actions_of(message))
     return "\n".join(found)
 
 

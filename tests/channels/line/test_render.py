@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any
 
 import pytest
 from linebot.v3.messaging import PushMessageRequest
@@ -22,64 +21,19 @@ from bot.channels.line.render import (
 from bot.core.replies import (
     MAX_CARDS,
     MAX_CHOICES,
-    Button,
     Card,
     Cards,
     Choice,
     Choices,
-    Document,
     Link,
     Reply,
     ReplyError,
     Text,
 )
+from tests.channels.line.conftest import actions_of
+from tests.channels.sample_replies import EVERY_REPLY
 
 THAI_LABEL = "ผู้ประสานงานโครงการเมืองอัจฉริยะแห่งประเทศไทย"  # 47 characters, no spaces
-EVERY_REPLY: list[Reply] = [
-    Text(text="สวัสดีครับ ยินดีต้อนรับ"),
-    Choices(
-        text="ยินยอมให้เก็บข้อมูลหรือไม่",
-        options=(
-            Choice(label="ยินยอม", payload="consent:yes"),
-            Choice(label="ไม่", payload="consent:no"),
-        ),
-    ),
-    Cards(
-        text="เอกสารจากเวิร์กช็อป",
-        cards=(
-            Card(
-                title="ชุดเครื่องมือแพลตฟอร์มข้อมูลเมือง",
-                subtitle="Urban Innovation Vienna, 20 ธ.ค. 2561",
-                link="https://materials.test/toolkit",
-                image_url="https://materials.test/toolkit.png",
-                buttons=(
-                    Button(label="เปิดเอกสาร", url="https://materials.test/toolkit"),
-                    Button(label="ด้านการเดินทาง", payload="mat:d:mobility"),
-                ),
-            ),
-        ),
-    ),
-    Link(text="แบบฟอร์มรายงาน", label="เปิดแบบฟอร์ม", url="https://forms.test/report"),
-    Document(
-        title="แผนพัฒนาเมืองอัจฉริยะ",
-        url="https://materials.test/plan.pdf",
-        caption="ฉบับร่าง",
-        file_name="plan.pdf",
-    ),
-]
-
-
-def _actions(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if isinstance(node.get("action"), dict):
-            found.append(node["action"])
-        for value in node.values():
-            found.extend(_actions(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(_actions(item))
-    return found
 
 
 def _no_broken_thai(text: str) -> bool:
@@ -125,7 +79,7 @@ def test_choices_before_another_message_become_a_flex_list() -> None:
     """A quick reply vanishes when another message follows, so earlier Choices become buttons."""
     messages = render([EVERY_REPLY[1], Text(text="ต่อ")])
     assert messages[0]["type"] == "flex"
-    assert [a["data"] for a in _actions(messages[0])] == ["1|consent:yes", "1|consent:no"]
+    assert [a["data"] for a in actions_of(messages[0])] == ["1|consent:yes", "1|consent:no"]
     assert "quickReply" not in messages[1]
 
 
@@ -153,7 +107,7 @@ def test_more_choices_than_a_quick_reply_holds_become_a_flex_list() -> None:
     object.__setattr__(choices, "options", tuple(options))
     (message,) = render_one(choices)
     assert message["type"] == "flex"
-    assert len(_actions(message)) == 15
+    assert len(actions_of(message)) == 15
 
 
 @pytest.mark.parametrize(
@@ -218,8 +172,8 @@ def test_cards_become_an_intro_text_and_a_carousel() -> None:
     (bubble,) = flex["contents"]["contents"]
     assert bubble["body"]["action"]["uri"] == "https://materials.test/toolkit"
     assert bubble["hero"]["url"] == "https://materials.test/toolkit.png"
-    assert [a["type"] for a in _actions(bubble["footer"])] == ["uri", "postback"]
-    assert _actions(bubble["footer"])[1]["data"] == "1|mat:d:mobility"
+    assert [a["type"] for a in actions_of(bubble["footer"])] == ["uri", "postback"]
+    assert actions_of(bubble["footer"])[1]["data"] == "1|mat:d:mobility"
 
 
 def test_large_cards_are_spread_over_carousels_within_50_kb() -> None:
@@ -250,7 +204,7 @@ def test_link_becomes_a_uri_button() -> None:
     """Link: the sentence and one button that opens the URL."""
     (message,) = render([EVERY_REPLY[3]])
     assert message["type"] == "flex"
-    assert _actions(message) == [
+    assert actions_of(message) == [
         {"type": "uri", "label": "เปิดแบบฟอร์ม", "uri": "https://forms.test/report"}
     ]
 
@@ -258,7 +212,7 @@ def test_link_becomes_a_uri_button() -> None:
 def test_document_becomes_a_card_with_its_link() -> None:
     """LINE bots cannot send files: a Document is a card whose button is named after the file."""
     (message,) = render([EVERY_REPLY[4]])
-    actions = _actions(message)
+    actions = actions_of(message)
     assert {a["uri"] for a in actions} == {"https://materials.test/plan.pdf"}
     assert actions[-1]["label"] == "plan.pdf"
     assert "แผนพัฒนาเมืองอัจฉริยะ" in message["altText"]

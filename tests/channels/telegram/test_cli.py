@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from bot.settings import Settings
-from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, serving_in_thread
+from tests.fakes.loopback import serving_in_thread
+from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
 
 runner = CliRunner()
 PUBLIC_URL = "https://citybot.example.org"
 SECRET = "webhook-secret_0123456789"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """No `.env` and no bot variables from the developer's shell leak into a test."""
-    monkeypatch.chdir(tmp_path)
-    for name in Settings.model_fields:
-        monkeypatch.delenv(name.upper(), raising=False)
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
+pytestmark = pytest.mark.usefixtures("isolated_settings")
 
 
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTelegramApi]:
     """The fake Bot API in a thread, and the environment pointing the CLI at it."""
-    with serving_in_thread(FakeTelegramApi()) as fake:
+    with serving_in_thread(FakeTelegramApi()) as (fake,):
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
         monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)

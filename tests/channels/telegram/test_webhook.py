@@ -221,21 +221,48 @@ async def test_the_bot_added_to_a_group_explains_itself(
     assert calls[0]["chat_id"] == group["id"]
 
 
-async def test_blocking_marks_the_account_and_unblocking_greets_again(
-    telegram: TelegramHarness, make_invite: InviteFactory, texts: Texts
+@pytest.mark.parametrize("registered", [True, False])
+async def test_blocking_marks_the_account_and_unblocking_then_start_greets_once(
+    telegram: TelegramHarness, make_invite: InviteFactory, texts: Texts, registered: bool
 ) -> None:
-    """Blocking (→ kicked) marks the account blocked; unblocking (→ member) welcomes back."""
-    await telegram.register(SOMCHAI, await make_invite("pattaya", Role.OFFICER))
+    """Blocking marks the account, unblocking clears it silently, the /start after greets once."""
+    if registered:
+        await telegram.register(SOMCHAI, await make_invite("pattaya", Role.OFFICER))
+    else:
+        await telegram.says(SOMCHAI, "/start")
 
     blocked = await telegram.deliver(telegram.updates.my_chat_member(SOMCHAI, "member", "kicked"))
 
     assert blocked == []
     assert (await telegram.identity_of(SOMCHAI)).blocked
 
-    back = await telegram.deliver(telegram.updates.my_chat_member(SOMCHAI, "kicked", "member"))
+    unblocked = await telegram.deliver(
+        telegram.updates.my_chat_member(SOMCHAI, "kicked", "member")
+    )
 
-    assert texts_of(back)[0].startswith(head(texts, Language.TH, "onboarding.welcome_back"))
+    assert unblocked == []
     assert not (await telegram.identity_of(SOMCHAI)).blocked
+
+    restarted = await telegram.says(SOMCHAI, "/start")
+
+    key = "onboarding.welcome_back" if registered else "onboarding.greeting"
+    (welcome,) = texts_of(restarted)
+    assert welcome.startswith(head(texts, Language.TH, key))
+
+
+async def test_a_button_press_with_nothing_to_say_still_stops_the_spinner(
+    telegram: TelegramHarness, texts: Texts
+) -> None:
+    """A press no feature answers (a retired command's button) is answered; its keyboard stays."""
+    await telegram.says(SOMCHAI, "/start")
+    sent, _ = telegram.last_keyboard_message(
+        SOMCHAI.id, texts.get(Language.TH, "lang.switch_to_en")
+    )
+
+    calls = await telegram.deliver(telegram.updates.button_press(SOMCHAI, sent, "1|cmd:retired"))
+
+    assert methods_of(calls) == ["answerCallbackQuery"]
+    assert calls[0]["callback_query_id"].startswith("cbq-")
 
 
 @pytest.mark.parametrize("kind", ["photo", "document", "location", "sticker"])
