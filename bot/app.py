@@ -29,6 +29,7 @@ from bot.delivery.limits import DeliveryLimits, RateSettings
 from bot.delivery.notices import alert_admins
 from bot.delivery.reminders import send_due_reminders
 from bot.delivery.worker import OutboxWorker
+from bot.imports import collector_paused
 from bot.scheduler import Job, Scheduler
 from bot.settings import Settings
 from db.enums import Channel
@@ -77,13 +78,15 @@ def platform_adapters(
     """The platform channels the settings enable (each imports its SDK only when enabled)."""
     adapters: list[ChannelAdapter] = []
     if settings.line_enabled:
-        from bot.channels.line import LineChannel
+        with collector_paused():
+            from bot.channels.line import LineChannel
 
         adapters.append(
             LineChannel.create(settings=settings, ingest=ingest, sessions=sessions, clock=clock)
         )
     if settings.telegram_enabled:
-        from bot.channels.telegram import TelegramChannel
+        with collector_paused():
+            from bot.channels.telegram import TelegramChannel
 
         adapters.append(
             TelegramChannel.create(settings, ingest=ingest, sessions=sessions, clock=clock)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from bot.cli import cli
@@ -338,6 +339,24 @@ def test_db_upgrade_into_a_missing_directory_is_a_one_line_error(tmp_path: Path)
     """Migrating a SQLite file in a directory that does not exist names the directory."""
     url = f"sqlite+aiosqlite:///{tmp_path}/absent/citybot.db"
     _assert_one_line_error(_citybot(url, "db", "upgrade"), "absent")
+
+
+def test_db_upgrade_on_a_newer_schema_is_a_one_line_error(database_url: str) -> None:
+    """A database migrated by a newer release names a revision this one lacks: said plainly."""
+
+    async def from_the_future() -> None:
+        engine = create_engine(database_url)
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999_next'"))
+        await engine.dispose()
+
+    asyncio.run(from_the_future())
+    result = _citybot(database_url, "db", "upgrade")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert "cannot migrate" in error
+    assert "9999_next" in error
 
 
 # --- the real console script ---------------------------------------------------------------------
