@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.authz import ANYONE
-from bot.core.context import Context
+from bot.core.context import ChatContext, Context
 from bot.core.events import (
     Event,
     FileReceived,
@@ -58,14 +58,15 @@ async def location(_event: LocationShared, ctx: Context) -> list[Reply]:
     return [main_menu(ctx, ctx.t("help.location_received"))]
 
 
-@router.event(JoinedGroup, access=ANYONE)
-async def joined_group(_event: JoinedGroup, ctx: Context) -> list[Reply]:
-    """Added to a group: explain how it becomes a city team's chat."""
+@router.chat_event(JoinedGroup)
+async def joined_group(_event: JoinedGroup, ctx: ChatContext) -> list[Reply]:
+    """Added to a group, maybe again after a removal: explain how it becomes a city team's chat."""
+    ctx.chat.active = True
     return [Text(text=ctx.t("groups.joined"))]
 
 
-@router.event(LeftGroup, access=ANYONE)
-async def left_group(_event: LeftGroup, ctx: Context) -> list[Reply]:
+@router.chat_event(LeftGroup)
+async def left_group(_event: LeftGroup, ctx: ChatContext) -> list[Reply]:
     """Removed from a group: stop sending there."""
     ctx.chat.active = False
     return []

@@ -12,12 +12,15 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, Text, inspect
+from sqlalchemy import Column, MetaData, Text, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import db.models  # noqa: F401  # registers every table on the metadata
 from db.base import Base
+from db.enums import Channel, ChatKind
 from db.migrate import alembic_config, downgrade, upgrade
+from db.models import Chat, Identity
 from db.session import create_engine
 from tests.conftest import POSTGRES_URL, _pg_execute, _with_database
 
@@ -105,3 +108,32 @@ def test_upgrade_downgrade_upgrade_leaves_no_drift(empty_database_url: str) -> N
     assert _inspect(url, _revision) == head
     assert _inspect(url, _tables) == model_tables | {"alembic_version"}
     assert _inspect(url, _drift) == []
+
+
+def test_line_groups_stop_being_people(empty_database_url: str) -> None:
+    """0003 drops the identities LINE groups and rooms were given, and only those."""
+    url = empty_database_url
+    upgrade(url, "0002")
+    group, room, person = "C" + "1" * 32, "R" + "2" * 32, "U" + "3" * 32
+
+    async def write() -> None:
+        engine = create_engine(url)
+        async with AsyncSession(engine) as session, session.begin():
+            for chat_id, kind in ((group, ChatKind.GROUP), (room, ChatKind.ROOM)):
+                session.add(Chat(channel=Channel.LINE, external_id=chat_id, kind=kind))
+            for account in (group, room, person):
+                session.add(Identity(channel=Channel.LINE, external_id=account))
+            session.add(Identity(channel=Channel.TELEGRAM, external_id=group))  # not LINE's
+        await engine.dispose()
+
+    async def accounts() -> list[tuple[Channel, str]]:
+        engine = create_engine(url)
+        async with AsyncSession(engine) as session:
+            found = await session.execute(select(Identity.channel, Identity.external_id))
+            rows = sorted((channel, external_id) for channel, external_id in found)
+        await engine.dispose()
+        return rows
+
+    asyncio.run(write())
+    upgrade(url)
+    assert asyncio.run(accounts()) == [(Channel.LINE, person), (Channel.TELEGRAM, group)]

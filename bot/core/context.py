@@ -33,41 +33,53 @@ class Services:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Context:
-    """One event's context: one database session, the sender, the chat, their state."""
+class ChatContext:
+    """What a handler of an event about a chat itself gets: the chat, and no person.
+
+    LINE tells of the bot joining or leaving a group, and of people coming and going, without
+    saying who did it. A handler that needs only the chat takes this type, so it answers such
+    events as well as those with a sender (a full `Context` is one), and mypy keeps it from
+    reaching for a sender that may not exist; no handler has to check for a missing identity.
+    """
 
     session: AsyncSession
     services: Services
-    identity: Identity
-    member: Member | None
     chat: Chat
-    state: StateStore
     language: Language
     now: datetime
-    args: str = ""
 
     @property
     def t(self) -> Translator:
-        """Texts in this person's language."""
+        """Texts in the language of the answer."""
         return self.services.texts.bind(self.language)
+
+    def local(self, item: object, field: str) -> str:
+        """`item.<field>_th` or `item.<field>_en`, whichever the answer is in."""
+        return str(getattr(item, f"{field}_{self.language.value}"))
+
+    def when(self, moment: datetime) -> str:
+        """A date and time as the answer shows it."""
+        return format_datetime(moment, self.language, self.services.zone)
+
+    def day(self, moment: datetime) -> str:
+        """A date as the answer shows it."""
+        return format_date(moment, self.language, self.services.zone)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context(ChatContext):
+    """One event's context: one database session, the sender, the chat, their state."""
+
+    identity: Identity
+    member: Member | None
+    state: StateStore
+    args: str = ""
 
     def in_language(self, language: Language) -> Context:
         """The same context speaking another language (after /lang)."""
         return dataclasses.replace(self, language=language)
 
-    def local(self, item: object, field: str) -> str:
-        """`item.<field>_th` or `item.<field>_en`, whichever this person reads."""
-        return str(getattr(item, f"{field}_{self.language.value}"))
-
     def with_member(self, member: Member | None) -> Context:
         """The same context after registration or erasure."""
         language = member.language if member is not None else self.language
         return dataclasses.replace(self, member=member, language=language)
-
-    def when(self, moment: datetime) -> str:
-        """A date and time as this person reads it."""
-        return format_datetime(moment, self.language, self.services.zone)
-
-    def day(self, moment: datetime) -> str:
-        """A date as this person reads it."""
-        return format_date(moment, self.language, self.services.zone)

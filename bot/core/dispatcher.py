@@ -1,7 +1,8 @@
 """The one path every event takes: identity → chat → member → state → route → authz → handler.
 
 One database session and transaction per event; a handler's failure rolls it back and the person
-gets an apology in their language, never a stack trace.
+gets an apology in their language, never a stack trace. Events about a group that name nobody
+(LINE's join, leave and member changes) take a shorter path: chat → route → handler.
 """
 
 from __future__ import annotations
@@ -13,20 +14,30 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.context import Context, Services
-from bot.core.events import ChatMoved, Event, Unfollowed
+from bot.core.context import ChatContext, Context, Services
+from bot.core.events import (
+    ChatMoved,
+    Event,
+    JoinedGroup,
+    LeftGroup,
+    MembersChanged,
+    Unfollowed,
+)
 from bot.core.replies import Reply, Text
-from bot.core.router import RouteKind, Router, find_route
+from bot.core.router import RouteKind, Router, find_chat_route, find_route
 from bot.core.state import StateStore
 from bot.core.texts import Texts
 from db.enums import Language, MemberStatus
-from db.models import Identity, Member
+from db.models import Chat, Identity, Member
 from db.repositories import audit
 from db.repositories.conversations import load_state
 from db.repositories.identities import ensure_chat, ensure_identity, move_chat
 from db.repositories.outbox import readdress
 
 log = logging.getLogger(__name__)
+
+# Events about a group itself: answered even without a sender, in the group.
+CHAT_EVENTS = (JoinedGroup, LeftGroup, MembersChanged)
 
 
 def platform_language(hint: str | None) -> Language | None:
@@ -125,7 +136,9 @@ class Dispatcher:
             await self._follow_move(session, event, now)
             return []  # bookkeeping, whoever (even an anonymous admin) caused it
         if event.user is None:
-            return []  # nothing to answer to (for example, a group event without a sender)
+            if isinstance(event, CHAT_EVENTS):
+                return await self._chat_event(session, event, now)
+            return []  # nothing to answer to (a reaction, the bot's account suspended…)
         identity, _ = await ensure_identity(
             session=session,
             channel=event.channel,
@@ -137,14 +150,7 @@ class Dispatcher:
             identity.blocked = True
         elif identity.blocked:
             identity.blocked = False  # any event but unfollow means the account is reachable
-        chat = await ensure_chat(
-            session=session,
-            channel=event.channel,
-            external_id=event.chat.external_id,
-            kind=event.chat.kind,
-            title=event.chat.title,
-            now=now,
-        )
+        chat = await self._chat(session, event, now)
         member = await self._member(session, identity)
         if member is not None:
             member.last_channel, member.last_seen_at = event.channel, now
@@ -174,6 +180,31 @@ class Dispatcher:
             return [Text(text=context.t(key))]
         replies: list[Reply] = await match.route.handler(event, context)
         return replies
+
+    async def _chat_event(self, session: AsyncSession, event: Event, now: datetime) -> list[Reply]:
+        """A group event that names nobody: no identity is made up for it, the group answers.
+
+        Thai, the programme's language: nothing stored about a group says otherwise.
+        """
+        chat = await self._chat(session, event, now)
+        handler = find_chat_route(self._routers, event)
+        if handler is None:
+            return []
+        context = ChatContext(
+            session=session, services=self.services, chat=chat, language=Language.TH, now=now
+        )
+        return await handler(event, context)
+
+    @staticmethod
+    async def _chat(session: AsyncSession, event: Event, now: datetime) -> Chat:
+        return await ensure_chat(
+            session=session,
+            channel=event.channel,
+            external_id=event.chat.external_id,
+            kind=event.chat.kind,
+            title=event.chat.title,
+            now=now,
+        )
 
     @staticmethod
     async def _follow_move(session: AsyncSession, event: ChatMoved, now: datetime) -> None:

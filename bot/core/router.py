@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
-from bot.core.authz import MEMBERS, Access
-from bot.core.context import Context
+from bot.core.authz import ANYONE, MEMBERS, Access
+from bot.core.context import ChatContext, Context
 from bot.core.events import ChoiceSelected, Event, TextReceived
 from bot.core.replies import Reply
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, Context], Awaitable[list[Reply]]]
 H = TypeVar("H", bound=Handler)
+# A handler that needs only the chat; it is a Handler too, since a Context is a ChatContext.
+ChatHandler = Callable[[Any, ChatContext], Awaitable[list[Reply]]]
+CH = TypeVar("CH", bound=ChatHandler)
 
 
 class RouteKind(Enum):
@@ -43,6 +46,7 @@ class Route:
     event_type: type[Event] | None = None
     predicate: Callable[[str], bool] | None = None
     in_groups: bool = True
+    chat_handler: ChatHandler | None = None  # `handler` again, typed to run without a sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,26 @@ class Router:
 
         return register
 
+    def chat_event(self, event_type: type[Event]) -> Callable[[CH], CH]:
+        """An event about a chat itself (the bot added or removed), with or without a sender.
+
+        Open to anyone: without a sender there is nobody to authorise.
+        """
+
+        def register(handler: CH) -> CH:
+            self._add(
+                Route(
+                    RouteKind.EVENT,
+                    handler,
+                    ANYONE,
+                    event_type=event_type,
+                    chat_handler=handler,
+                )
+            )
+            return handler
+
+        return register
+
     def fallback(self, *, access: Access = MEMBERS, in_groups: bool = False) -> Callable[[H], H]:
         """What answers when nothing else does."""
 
@@ -229,3 +253,15 @@ def find_route(
         RouteKind.EVENT,
         lambda r: "" if r.event_type is not None and isinstance(event, r.event_type) else None,
     )
+
+
+def find_chat_route(routers: Sequence[Router], event: Event) -> ChatHandler | None:
+    """The first handler, in router order, that answers `event` knowing only its chat."""
+    for route in (route for router in routers for route in router.routes):
+        if (
+            route.chat_handler is not None
+            and route.event_type is not None
+            and isinstance(event, route.event_type)
+        ):
+            return route.chat_handler
+    return None

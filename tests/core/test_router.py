@@ -8,10 +8,18 @@ from enum import StrEnum
 import pytest
 
 from bot.core.authz import ANYONE
-from bot.core.context import Context
-from bot.core.events import ChatRef, ChoiceSelected, Event, StickerReceived, TextReceived
+from bot.core.context import ChatContext, Context
+from bot.core.events import (
+    ChatRef,
+    ChoiceSelected,
+    Event,
+    JoinedGroup,
+    LeftGroup,
+    StickerReceived,
+    TextReceived,
+)
 from bot.core.replies import Choice, Choices, Reply, ReplyError
-from bot.core.router import Router, find_route, match_keyword, parse_command
+from bot.core.router import Router, find_chat_route, find_route, match_keyword, parse_command
 from db.enums import Channel, ChatKind
 
 
@@ -110,3 +118,22 @@ def test_choices_are_bounded() -> None:
     """More than 13 options is refused at construction."""
     with pytest.raises(ReplyError):
         Choices(text="x", options=tuple(Choice(label=str(i), payload=f"p:{i}") for i in range(14)))
+
+
+def test_only_chat_routes_answer_events_that_name_nobody() -> None:
+    """A chat route answers with or without a sender; a route wanting a person only with one."""
+    chats = Router("chats")
+
+    async def greet_group(_event: JoinedGroup, _ctx: ChatContext) -> list[Reply]:
+        return []
+
+    chats.event(LeftGroup, access=ANYONE)(_handler)
+    chats.chat_event(JoinedGroup)(greet_group)
+    group = ChatRef(channel=Channel.CONSOLE, external_id="g", kind=ChatKind.GROUP)
+    joined = JoinedGroup(user=None, chat=group, occurred_at=NOW)
+    assert find_chat_route([chats], joined) is greet_group
+    match = find_route([chats], joined, step=None, in_group=True, keywords={})
+    assert match is not None and match.route.handler is greet_group
+    left = LeftGroup(user=None, chat=group, occurred_at=NOW)
+    assert find_chat_route([chats], left) is None
+    assert find_route([chats], left, step=None, in_group=True, keywords={}) is not None

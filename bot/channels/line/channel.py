@@ -268,11 +268,8 @@ class LineChannel:
                 return await self._with_group_name(event)
             if isinstance(event, Unfollowed | MessageUnsent | Unsupported):
                 return event  # nothing will be said: no reason to ask LINE who it was
-            user = event.user
-            if user is None or (
-                event.chat.is_group and user.external_id == event.chat.external_id
-            ):
-                return event  # no sender, or the group standing in for one (see events.refs)
+            if event.user is None:
+                return event  # a group event that names nobody
             return await self._with_profile(event, refresh=isinstance(event, Followed))
         except (LineApiError, LineUnavailable) as error:
             log.info("line: profile for %s not fetched: %s", event.chat.external_id, error)

@@ -54,8 +54,6 @@ KNOWN_UNSUPPORTED = frozenset(
         "messageEdited",
     }
 )
-# Events about a whole group, which LINE sends without a sender.
-CHAT_EVENTS = frozenset({"join", "leave", "memberJoined", "memberLeft"})
 
 
 class MalformedEvent(ValueError):
@@ -86,10 +84,8 @@ def refs(payload: Mapping[str, Any]) -> tuple[UserRef | None, ChatRef]:
 
     A group's chat id is its groupId (roomId for rooms); a 1:1 chat's id is the user's id. Events
     without a source (botSuspended, botResumed) belong to the bot's own account (`destination`).
-
-    Group events without a sender (join, leave, memberJoined/Left) are attributed to the group
-    itself: the dispatcher answers only events with a user, and "the bot was added" must be
-    answered in the group. Remove this once the dispatcher answers sender-less group events.
+    Group events that name nobody (join, leave, memberJoined/Left) have no user: a group is not
+    a person, and the dispatcher answers them in the group all the same.
     """
     source = payload.get("source")
     if not isinstance(source, Mapping):
@@ -109,8 +105,6 @@ def refs(payload: Mapping[str, Any]) -> tuple[UserRef | None, ChatRef]:
             external_id=chat_id,
             kind=ChatKind.GROUP if kind == "group" else ChatKind.ROOM,
         )
-        if user_id is None and payload.get("type") in CHAT_EVENTS:
-            user_id = chat_id
         return (UserRef(channel=CHANNEL, external_id=user_id) if user_id else None), chat
     raise MalformedEvent(f"unknown source type {kind!r}")
 
