@@ -237,10 +237,11 @@ async def count_by_status(
     return {status: int(count) for status, count in (await session.execute(query)).all()}
 
 
-async def next_due_at(*, session: AsyncSession) -> datetime | None:
+async def next_due_at(*, session: AsyncSession, channel: Channel | None = None) -> datetime | None:
     """When the earliest pending message becomes due, so an idle worker knows how long to wait."""
-    return await session.scalar(
-        select(func.min(OutboundMessage.next_attempt_at)).where(
-            OutboundMessage.status == OutboxStatus.PENDING
-        )
+    earliest = select(func.min(OutboundMessage.next_attempt_at)).where(
+        OutboundMessage.status == OutboxStatus.PENDING
     )
+    if channel is not None:
+        earliest = earliest.where(OutboundMessage.channel == channel)
+    return await session.scalar(earliest)

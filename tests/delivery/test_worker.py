@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -158,3 +159,49 @@ async def test_a_batch_slower_than_its_lease_keeps_its_messages(database: Databa
     sent, taken = await asyncio.gather(busy.deliver_due(), watch())
     assert (sent, taken) == (4, 0)
     assert sorted(d.recipients[0] for d in channel.sent) == [f"chat-{n}" for n in range(4)]
+
+
+async def test_a_slow_platform_does_not_hold_up_another(
+    database: Database, clock: FrozenClock
+) -> None:
+    """Telegram messages queued first, sent slowly; the LINE one behind them goes at once."""
+    log: list[str] = []
+    all_sent = asyncio.Event()
+
+    class Logged(SlowChannel):
+        def __init__(self, name: str, seconds: float) -> None:
+            super().__init__(seconds)
+            self.name = name
+
+        async def send(self, delivery: Delivery) -> SendResult:
+            result = await super().send(delivery)
+            log.append(self.name)
+            if len(log) == 5:
+                all_sent.set()
+            return result
+
+    async with database.sessions() as session, session.begin():
+        for index, channel in enumerate([Channel.TELEGRAM] * 4 + [Channel.LINE]):
+            await enqueue(
+                session=session,
+                channel=channel,
+                recipients=[f"chat-{index}"],
+                payload=reply_payload([Text(text=f"message {index}")], {}),
+                idempotency_key=f"test:{index}",
+                now=clock.now(),
+            )
+    worker = OutboxWorker(
+        sessions=database.sessions,
+        adapters={Channel.TELEGRAM: Logged("telegram", 0.3), Channel.LINE: Logged("line", 0)},
+        clock=clock,
+        concurrency=1,
+    )
+    running = asyncio.create_task(worker.run())
+    try:
+        await asyncio.wait_for(all_sent.wait(), timeout=30)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert log[0] == "line"
+    assert log[1:] == ["telegram"] * 4
