@@ -69,6 +69,14 @@ def rate_settings(settings: Settings) -> RateSettings:
     )
 
 
+def database_engine(settings: Settings) -> AsyncEngine:
+    """The configured database's engine; connecting to PostgreSQL gives up after a while."""
+    connect_args: dict[str, object] = {}
+    if settings.database_url.startswith("postgresql"):
+        connect_args["timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
+    return create_engine(settings.database_url, connect_args=connect_args)
+
+
 def platform_adapters(
     settings: Settings,
     ingest: Ingest,
@@ -166,10 +174,7 @@ class App:
         Message texts are loaded and cross-checked here, so a broken translation stops the
         start instead of reaching a person as a blank message.
         """
-        connect_args: dict[str, object] = {}
-        if settings.database_url.startswith("postgresql"):
-            connect_args["timeout"] = DATABASE_CONNECT_TIMEOUT_SECONDS
-        engine = create_engine(settings.database_url, connect_args=connect_args)
+        engine = database_engine(settings)
         sessions = create_session_factory(engine)
         services = Services(
             settings=settings, texts=Texts.load(settings.content_dir), clock=clock or SystemClock()

@@ -16,7 +16,6 @@ from db.enums import Channel, OutboxStatus
 from db.models import OutboundMessage
 
 _ERROR_LIMIT = 2000
-_INSERT_CHUNK = 500  # rows per INSERT: far below both drivers' bound-parameter limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,39 +46,40 @@ async def enqueue_many(
 ) -> int:
     """Store messages in a few multi-row INSERTs, skipping keys stored before; how many are new.
 
-    A broadcast to thousands must not take thousands of round trips inside its transaction.
+    A broadcast to thousands must not take thousands of round trips inside its transaction. One
+    Core statement with many parameter sets lets SQLAlchemy batch the rows ("insertmanyvalues")
+    from a statement compiled once, which is several times cheaper than a fresh VALUES list.
     """
+    if not drafts:
+        return 0
     insert = (
         postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    stored = 0
-    for start in range(0, len(drafts), _INSERT_CHUNK):
-        rows = [
-            {
-                "channel": draft.channel,
-                "recipients": list(draft.recipients),
-                "chat_key": chat_key(draft),
-                "payload": draft.payload,
-                "idempotency_key": draft.idempotency_key,
-                "identity_id": draft.identity_id,
-                "announcement_id": announcement_id,
-                "retry_key": draft.retry_key,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "platform_ids": [],
-            }
-            for draft in drafts[start : start + _INSERT_CHUNK]
-        ]
-        statement = (
-            insert(OutboundMessage)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(OutboundMessage.id)
-        )
-        stored += len((await session.execute(statement)).all())
-    return stored
+    rows = [
+        {
+            "channel": draft.channel,
+            "recipients": list(draft.recipients),
+            "chat_key": chat_key(draft),
+            "payload": draft.payload,
+            "idempotency_key": draft.idempotency_key,
+            "identity_id": draft.identity_id,
+            "announcement_id": announcement_id,
+            "retry_key": draft.retry_key,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "platform_ids": [],
+        }
+        for draft in drafts
+    ]
+    statement = (
+        insert(OutboundMessage)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OutboundMessage.id)
+    )
+    connection = await session.connection()  # Core: the ORM's per-row bookkeeping is not needed
+    return len((await connection.execute(statement, rows)).all())
 
 
 async def enqueue(
