@@ -43,6 +43,16 @@ async def _admin(*statements: str) -> list[object]:
         await connection.close()
 
 
+def measurable_kinds(notes: list[str]) -> Iterator[str]:
+    """The KINDS this machine can measure; each one it cannot adds a note saying why."""
+    for kind in KINDS:
+        problem = postgres_problem() if kind == "postgres" else None
+        if problem is None:
+            yield kind
+        else:
+            notes.append(f"PostgreSQL not measured: {problem}")
+
+
 def postgres_problem() -> str | None:
     """None when the PostgreSQL server answers, else why not."""
     try:
@@ -77,3 +87,22 @@ def postgres_settings(*names: str) -> dict[str, str]:
     """Server settings that change what a benchmark measures (fsync, synchronous_commit…)."""
     values = asyncio.run(_admin(*(f"SHOW {name}" for name in names)))
     return {name: str(value) for name, value in zip(names, values, strict=True)}
+
+
+def inbox_count(url: str) -> int:
+    """How many events the inbox of the database at `url` holds."""
+    from sqlalchemy import func, select
+
+    from db.models import InboundEvent
+    from db.session import create_engine, create_session_factory
+
+    async def count() -> int:
+        engine = create_engine(url)
+        try:
+            async with create_session_factory(engine)() as session:
+                stored = await session.scalar(select(func.count()).select_from(InboundEvent))
+                return int(stored or 0)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(count())

@@ -7,24 +7,23 @@ app that only verifies the signature: the most the HTTP stack allows on this mac
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import itertools
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from bench.databases import KINDS, empty_database, postgres_problem
+from bench.databases import empty_database, measurable_kinds
 from bench.load import (
-    LoadResult,
-    closed_loop,
-    open_loop,
-    pinned,
+    COLUMNS,
+    REPEATS,
+    TARGET_RATE,
+    WARM_UP,
     post_request,
-    served,
-    usable_cpus,
+    setting_notes,
+    webhook_rows,
+    webhook_shapes,
 )
-from bench.report import Table, rate
+from bench.report import Table
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -32,13 +31,7 @@ if TYPE_CHECKING:
 SECRET = "bench-line-channel-secret"  # noqa: S105  # a throwaway server's channel secret
 ACCESS_TOKEN = "bench-line-access-token"  # noqa: S105  # nothing is sent with it
 BOT_USER_ID = "U" + "b" * 32
-WARM_UP = 500
 CONNECTIONS = 64  # closed loop: requests in flight
-REPEATS = 3
-CLOSED_REQUESTS = 10_000
-TARGET_RATE = 2_500.0  # issue 4's target: this many per second at p99 under 20 ms
-OPEN_REQUESTS = 10_000  # four seconds at the target rate
-OPEN_CONNECTIONS = 64
 
 
 def ceiling_app() -> Starlette:
@@ -110,100 +103,25 @@ def _requests(numbers: Iterator[int], count: int) -> list[bytes]:
     return made
 
 
-async def _stored(url: str) -> int:
-    from sqlalchemy import func, select
-
-    from db.models import InboundEvent
-    from db.session import create_engine, create_session_factory
-
-    engine = create_engine(url)
-    try:
-        async with create_session_factory(engine)() as session:
-            return int(await session.scalar(select(func.count()).select_from(InboundEvent)) or 0)
-    finally:
-        await engine.dispose()
-
-
-def _row(server: str, load: str, result: LoadResult) -> list[str]:
-    return [
-        server,
-        load,
-        f"{result.answered:,}",
-        rate(result.rate),
-        f"{result.percentile(0.50) * 1000:.1f} ms",
-        f"{result.percentile(0.99) * 1000:.1f} ms",
-        f"{max(result.latencies) * 1000:.0f} ms",
-        str(result.answered - result.statuses[200]),
-    ]
-
-
-def _median(results: list[LoadResult]) -> LoadResult:
-    """The run with the median p99: a typical run, its numbers kept together."""
-    return sorted(results, key=lambda result: result.percentile(0.99))[len(results) // 2]
-
-
 def _measure(server: str, factory: str, url: str | None) -> list[list[str]]:
-    """Closed and open loop against one server, interleaved REPEATS times; the median runs."""
-    env = {
+    """Closed and open loop against one server (with a database: the bot)."""
+    numbers = itertools.count(1)
+    channel = {
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": "http://127.0.0.1:9",  # nothing is sent in this benchmark
-        "CITYBOT_SIMULATOR": "false",
-        "CITYBOT_LOG_LEVEL": "WARNING",
     }
-    if url is not None:
-        from db.migrate import upgrade
-
-        upgrade(url)
-        env["DATABASE_URL"] = url
-    cpus = usable_cpus()
-    server_cpu, load_cpus = cpus[0], cpus[1:] or cpus
-    numbers = itertools.count(1)
-    with served(factory, env, server_cpu) as (host, port), pinned(load_cpus):
-        asyncio.run(closed_loop(host, port, _requests(numbers, WARM_UP), CONNECTIONS))
-        closed, opened = [], []
-        for _ in range(REPEATS):  # interleaved, so a passing disturbance hits both shapes
-            requests = _requests(numbers, CLOSED_REQUESTS)
-            closed.append(asyncio.run(closed_loop(host, port, requests, CONNECTIONS)))
-            requests = _requests(numbers, OPEN_REQUESTS)
-            opened.append(
-                asyncio.run(open_loop(host, port, requests, TARGET_RATE, OPEN_CONNECTIONS))
-            )
-    if url is not None:
-        expected = WARM_UP + REPEATS * (CLOSED_REQUESTS + OPEN_REQUESTS)
-        stored = asyncio.run(_stored(url))
-        if stored != expected:
-            raise RuntimeError(f"{server}: {stored} events stored, {expected} acknowledged")
-    return [
-        _row(server, f"as fast as answered, {CONNECTIONS} connections", _median(closed)),
-        _row(
-            server,
-            f"{TARGET_RATE:,.0f}/s offered, {OPEN_CONNECTIONS} connections",
-            _median(opened),
-        ),
-    ]
-
-
-def _stack() -> str:
-    """What uvicorn runs on here: uvloop and httptools when installed, else asyncio and h11."""
-    found = {name: importlib.util.find_spec(name) is not None for name in ("uvloop", "httptools")}
-    loop = "uvloop" if found["uvloop"] else "asyncio event loop (uvloop not installed)"
-    parser = "httptools" if found["httptools"] else "h11 parser (httptools not installed)"
-    return f"{loop}, {parser}"
+    shapes = webhook_shapes(lambda count: _requests(numbers, count), CONNECTIONS)
+    return webhook_rows(server, factory, url, channel, shapes, warm_up=_requests(numbers, WARM_UP))
 
 
 def run() -> Table:
     """Requests per second and p50/p99 to the 200: the ceiling, then the bot on each database."""
     rows = _measure("ceiling: signature only", "bench.webhook_line:ceiling_app", None)
     notes: list[str] = []
-    for kind in KINDS:
-        problem = postgres_problem() if kind == "postgres" else None
-        if problem is not None:
-            notes.append(f"PostgreSQL not measured: {problem}")
-            continue
+    for kind in measurable_kinds(notes):
         with empty_database(kind) as url:
             rows.extend(_measure(f"bot on {kind}", "bench.load:web_app", url))
-    cpus = usable_cpus()
     return Table(
         title="LINE webhook ingestion",
         method=(
@@ -219,13 +137,11 @@ def run() -> Table:
             f"due. {REPEATS} interleaved runs per shape after {WARM_UP} warm-up requests; the "
             "run with the median p99 is shown. Inbox and outbox loops are off."
         ),
-        columns=["server", "load", "answered", "per second", "p50", "p99", "max", "not 200"],
+        columns=["server", *COLUMNS],
         rows=rows,
         notes=[
             *notes,
-            f"Server CPU {cpus[0]}; load generator (raw keep-alive HTTP/1.1, bench/load.py) on "
-            f"CPU {', '.join(map(str, cpus[1:])) or str(cpus[0]) + ' too (only one CPU)'}.",
-            f"uvicorn ran on: {_stack()}.",
+            *setting_notes(),
             "The benchmark checks that the inbox holds exactly the events it acknowledged.",
         ],
     )

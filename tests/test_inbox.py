@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, InboxStatus
@@ -14,6 +14,7 @@ from db.models import InboundEvent
 from db.repositories.inbox import (
     InboxItem,
     claim_pending,
+    commit_events,
     delete_by_key,
     get_event,
     mark_done,
@@ -76,6 +77,38 @@ async def test_redelivered_events_are_dropped_across_batches(session: AsyncSessi
     assert other_channel == 1
     assert await _count(session) == 4
     assert await store_events(session=session, channel=Channel.LINE, events=[]) == 0
+
+
+async def test_commit_events_writes_rows_exactly_as_store_events(database: Database) -> None:
+    """The webhook's driver-level write stores what the session path stores, new keys only."""
+    async with database.sessions() as session:
+        await store_events(session=session, channel=Channel.LINE, events=[_item("s")], now=NOW)
+        await session.commit()
+
+    stored = await commit_events(
+        engine=database.engine,
+        channel=Channel.LINE,
+        events=[_item("d"), _item("d", "again"), _item("s", "redelivered")],
+        now=NOW,
+    )
+
+    assert stored == 1
+    assert await commit_events(engine=database.engine, channel=Channel.LINE, events=[]) == 0
+    columns = (
+        InboundEvent.event_key,
+        InboundEvent.channel,
+        InboundEvent.payload,
+        InboundEvent.occurred_at,
+        InboundEvent.received_at,
+        InboundEvent.status,
+        InboundEvent.attempts,
+    )
+    as_stored = select(*(cast(column, String) for column in columns))
+    async with database.sessions() as session:
+        rows = (await session.execute(as_stored.order_by(InboundEvent.event_key))).all()
+    by_driver, by_session = (tuple(row) for row in rows)
+    assert by_driver[0] == "d"
+    assert by_driver[1:] == by_session[1:]  # the same text for the JSON, the times, the enums
 
 
 async def test_claim_takes_oldest_first_and_counts_attempts(session: AsyncSession) -> None:

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  # a header name, not a secret
-# Far below the inbox's own chunking; bounds how long the largest commit can take.
+# Bounds how long the largest commit (and so the wait of every request in it) can take.
 MAX_BATCH = 500
 REFUSAL_LOG_INTERVAL = 60.0
 
