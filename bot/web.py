@@ -1,24 +1,26 @@
-"""The ASGI app: the channels' webhooks, health and readiness probes, the simulator."""
+"""The ASGI app: the channels' webhooks, health and readiness probes, the simulator.
+
+Plain Starlette: every route is a platform, a probe or the simulator's small JSON API, so a
+framework's request models and API docs would buy nothing, and cost start-up time and 10 MB.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from types import MappingProxyType
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+from starlette.types import Lifespan, Receive, Scope, Send
 
 from bot.app import App
-from bot.channels.simulator import simulator_router
+from bot.channels.simulator import simulator_routes
+from bot.core.channel import WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -26,37 +28,30 @@ log = logging.getLogger(__name__)
 # (LINE gives up on a webhook after 2 s).
 READY_TIMEOUT_SECONDS = 2.0
 
-Endpoint = Callable[[Request], Awaitable[Response]]
 
+class WebApp(Starlette):
+    """Starlette, with the channels' webhooks answered ahead of its middleware and router.
 
-class WebApp(FastAPI):
-    """FastAPI, except that the channels' webhooks bypass its middleware and router.
-
-    Platforms wait on every webhook and send them by the thousand, and FastAPI's layers (error
-    pages, telemetry, body limits, routing) cost more per request than the webhook itself, which
-    only checks, stores and acknowledges. The webhook endpoints answer their own errors (400,
-    401, 403, 500); uvicorn answers 500 to anything that escapes. Every other request, and a
-    webhook path asked with another method, goes through FastAPI as usual.
+    Platforms wait on every webhook and send them by the thousand, and the error and exception
+    middleware and the route search cost more per request than the webhook itself, which only
+    checks, stores and acknowledges. The webhook endpoints answer their own errors (400, 401,
+    403, 500); uvicorn answers 500 to anything that escapes. Every other request, and a webhook
+    path asked with another method (405), goes through Starlette as usual.
     """
 
-    _webhooks: Mapping[str, Endpoint] = MappingProxyType({})
-
-    def serve_webhooks_first(self) -> None:
-        """Answer the channels' webhook routes mounted so far ahead of FastAPI.
-
-        A webhook route is how the channels mount theirs: a bare route (`add_route`), POST
-        only, on an exact path, to an async `Request -> Response` endpoint.
-        """
-        self._webhooks = {
-            route.path: route.endpoint
-            for route in self.routes
-            if type(route) is Route  # not a FastAPI path operation, which validates its input
-            and route.methods == {"POST"}
-            and not route.param_convertors
-            and inspect.iscoroutinefunction(route.endpoint)
-        }
+    def __init__(
+        self,
+        *,
+        webhooks: Mapping[str, WebhookEndpoint],
+        routes: Sequence[BaseRoute],
+        lifespan: Lifespan[Starlette],
+    ) -> None:
+        posts = [Route(path, endpoint, methods=["POST"]) for path, endpoint in webhooks.items()]
+        super().__init__(routes=[*posts, *routes], lifespan=lifespan)
+        self._webhooks = dict(webhooks)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Webhook POSTs straight to their endpoint; everything else to Starlette."""
         if scope["type"] == "http" and scope["method"] == "POST":
             endpoint = self._webhooks.get(scope["path"])
             if endpoint is not None:
@@ -74,7 +69,7 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
     """
 
     @asynccontextmanager
-    async def lifespan(_web: WebApp) -> AsyncIterator[None]:
+    async def lifespan(_web: Starlette) -> AsyncIterator[None]:
         await app.start(loops=loops)
         # Everything built at start-up lives as long as the process: freezing it keeps the
         # garbage collector's full passes (100 ms and more) off the webhook path.
@@ -85,28 +80,11 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         finally:
             await app.close()
 
-    # No interactive API docs: the routes are for platforms and probes, not for browsing.
-    web = WebApp(
-        title="Smart City Connect",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
-    web.state.app = app
-    for adapter in app.adapters.values():
-        adapter.mount(web)
-    web.serve_webhooks_first()
-    if app.settings.simulator_enabled:
-        web.include_router(simulator_router(dispatcher=app.dispatcher, sessions=app.sessions))
-
-    @web.get("/healthz")
-    async def healthz() -> dict[str, str]:
+    async def healthz(_request: Request) -> JSONResponse:
         """The process is up and serving; says nothing about the database."""
-        return {"status": "ok"}
+        return JSONResponse({"status": "ok"})
 
-    @web.get("/readyz")
-    async def readyz() -> JSONResponse:
+    async def readyz(_request: Request) -> JSONResponse:
         """Ready when the database answers quickly; 503 with a reason otherwise."""
         try:
             async with asyncio.timeout(READY_TIMEOUT_SECONDS):
@@ -120,6 +98,19 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
             return _unavailable(f"database unreachable ({type(error).__name__})")
         return JSONResponse({"status": "ok"})
 
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    if app.settings.simulator_enabled:
+        routes += simulator_routes(dispatcher=app.dispatcher, sessions=app.sessions)
+    webhooks = {
+        hook.path: hook.endpoint
+        for hook in (adapter.webhook for adapter in app.adapters.values())
+        if hook is not None
+    }
+    web = WebApp(webhooks=webhooks, routes=routes, lifespan=lifespan)
+    web.state.app = app
     return web
 
 

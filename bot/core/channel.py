@@ -17,10 +17,21 @@ from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 # Stores webhook events durably (one commit) and wakes the processor; returns how many were new.
 Ingest = Callable[[Channel, Sequence[InboxItem]], Awaitable[int]]
+# Checks, stores and acknowledges one platform request (it answers its own errors).
+WebhookEndpoint = Callable[["Request"], Awaitable["Response"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """Where a platform posts its events (POST only), and what answers it."""
+
+    path: str
+    endpoint: WebhookEndpoint
 
 
 class Outcome(StrEnum):
@@ -60,8 +71,9 @@ class ChannelAdapter(Protocol):
 
     channel: Channel
 
-    def mount(self, web: FastAPI) -> None:
-        """Add this channel's webhook routes to the web app (nothing for channels without)."""
+    @property
+    def webhook(self) -> Webhook | None:
+        """This channel's webhook, or None for a channel without one (polling, console)."""
 
     async def start(self) -> None:
         """Start background work such as long polling."""

@@ -19,7 +19,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,7 +27,7 @@ from bot.channels.line import events as line_events
 from bot.channels.line.api import InvalidRequest, LineApi, LineApiError, LineUnavailable
 from bot.channels.line.render import Message, batches, render
 from bot.channels.line.webhook import PATH, GroupCommit, LineWebhook
-from bot.core.channel import Delivery, Ingest, Outcome, SendResult
+from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook
 from bot.core.clock import Clock
 from bot.core.dispatcher import platform_language
 from bot.core.events import (
@@ -43,9 +43,6 @@ from bot.settings import Settings
 from db.enums import Channel, ChatKind
 from db.repositories import inbox as inbox_repo
 from db.repositories import profiles
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +130,10 @@ class LineChannel:
 
     # --- the port ---------------------------------------------------------------------------
 
-    def mount(self, web: FastAPI) -> None:
-        """`POST /webhooks/line`, as a bare route: no validation layer on the hot path."""
-        web.add_route(PATH, self._webhook.handle, methods=["POST"], include_in_schema=False)
+    @property
+    def webhook(self) -> Webhook:
+        """`POST /webhooks/line`."""
+        return Webhook(PATH, self._webhook.handle)
 
     async def start(self) -> None:
         """Open the API client."""

@@ -16,8 +16,6 @@ from datetime import datetime
 from importlib import resources
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -27,6 +25,9 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ChatRef, ChoiceSelected, Event, TextReceived, UserRef
@@ -317,31 +318,28 @@ async def _read_body(request: Request) -> bytes | None:
     return bytes(body)
 
 
-def simulator_router(
+def simulator_routes(
     *, dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession]
-) -> APIRouter:
+) -> list[Route]:
     """Routes of the page (`GET /simulator`), its files and its JSON API."""
     channel = SimulatorChannel(dispatcher)
     assets = _load_assets()
-    router = APIRouter(prefix="/simulator", include_in_schema=False)
 
     def asset(name: str) -> Response:
         found = assets[name]
         return Response(found.body, media_type=found.media_type, headers=_PAGE_HEADERS)
 
-    @router.get("")
-    async def page() -> Response:
+    async def page(_request: Request) -> Response:
         """The chat page."""
         return asset("index.html")
 
-    @router.get("/static/{name}")
-    async def static(name: str) -> Response:
+    async def static(request: Request) -> Response:
         """The page's script and style; only the files it ships, so no path leads elsewhere."""
+        name = request.path_params["name"]
         if name not in assets or name == "index.html":
             return _problem(404, "not found")
         return asset(name)
 
-    @router.post("/api/messages")
     async def messages(request: Request) -> Response:
         """Answer one typed text or pressed button with the bot's replies."""
         media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -365,8 +363,7 @@ def simulator_router(
             return _problem(500, "the bot could not answer; the server log says why")
         return JSONResponse(Answer(replies=replies).model_dump(mode="json"))
 
-    @router.get("/api/personas")
-    async def personas() -> Response:
+    async def personas(_request: Request) -> Response:
         """The demo members one can chat as (none until `citybot seed --demo`)."""
         try:
             async with sessions() as session:
@@ -377,4 +374,9 @@ def simulator_router(
         listed = PersonaList(personas=[channel.persona(persona) for persona in found])
         return JSONResponse(listed.model_dump(mode="json"))
 
-    return router
+    return [
+        Route("/simulator", page, methods=["GET"]),
+        Route("/simulator/static/{name}", static, methods=["GET"]),
+        Route("/simulator/api/messages", messages, methods=["POST"]),
+        Route("/simulator/api/personas", personas, methods=["GET"]),
+    ]

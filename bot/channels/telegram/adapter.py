@@ -10,7 +10,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
@@ -30,15 +30,12 @@ from bot.channels.telegram.polling import STANDBY_RETRY_SECONDS, TelegramPoller,
 from bot.channels.telegram.render import DocumentOut, MessageOut, Outgoing, render_all
 from bot.channels.telegram.updates import UpdateReader
 from bot.channels.telegram.webhook import WEBHOOK_PATH, TelegramWebhook
-from bot.core.channel import Delivery, Ingest, Outcome, SendResult
+from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook
 from bot.core.clock import Clock
 from bot.core.events import ChoiceSelected, Event
 from bot.core.replies import ReplyError
 from bot.settings import Settings
 from db.enums import Channel
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +117,10 @@ class TelegramChannel:
 
     # --- lifecycle -------------------------------------------------------------------------------
 
-    def mount(self, web: FastAPI) -> None:
-        """`POST /webhooks/telegram` as a bare route: no request model, nothing parsed twice."""
-        web.add_route(
-            WEBHOOK_PATH, self._webhook.handle, methods=["POST"], include_in_schema=False
-        )
+    @property
+    def webhook(self) -> Webhook:
+        """`POST /webhooks/telegram` (refused with 403 while polling: no secret to check)."""
+        return Webhook(WEBHOOK_PATH, self._webhook.handle)
 
     async def start(self) -> None:
         """Open the Bot API client; without a webhook secret, start polling (development)."""
