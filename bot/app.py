@@ -190,6 +190,7 @@ class App:
             on_paused=partial(channel_paused, sessions, services),
         )
         inbox = InboxProcessor(
+            engine=engine,
             sessions=sessions,
             dispatcher=dispatcher,
             adapters=adapters,

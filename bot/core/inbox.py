@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.channel import AcknowledgingAdapter, ChannelAdapter, EnrichingAdapter
 from bot.core.clock import Clock
@@ -87,6 +87,7 @@ class InboxProcessor:
     def __init__(
         self,
         *,
+        engine: AsyncEngine,
         sessions: async_sessionmaker[AsyncSession],
         dispatcher: Dispatcher,
         adapters: Mapping[Channel, ChannelAdapter],
@@ -97,6 +98,7 @@ class InboxProcessor:
         poll_interval: float = 2.0,
         stale_after: timedelta = timedelta(minutes=2),
     ) -> None:
+        self._engine = engine
         self._sessions = sessions
         self._dispatcher = dispatcher
         self._adapters = adapters
@@ -112,11 +114,10 @@ class InboxProcessor:
         """Store events durably (one commit) and wake the loop; how many were new."""
         if not items:
             return 0
-        # Through the sessions' engine, not a session: the webhook path's one write is cheaper
-        # at the driver (see commit_events).
-        engine = self._sessions.kw["bind"]
+        # Through the engine, not a session: the webhook path's one write is cheaper at the
+        # driver (see commit_events).
         stored = await inbox_repo.commit_events(
-            engine=engine, channel=channel, events=items, now=self._clock.now()
+            engine=self._engine, channel=channel, events=items, now=self._clock.now()
         )
         if stored:
             self._wake.set()

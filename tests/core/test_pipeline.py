@@ -37,7 +37,11 @@ class Pipeline:
         self.channel = RecordingChannel()
         adapters = {Channel.CONSOLE: self.channel}
         self.inbox = InboxProcessor(
-            sessions=db.sessions, dispatcher=dispatcher, adapters=adapters, clock=clock
+            engine=db.engine,
+            sessions=db.sessions,
+            dispatcher=dispatcher,
+            adapters=adapters,
+            clock=clock,
         )
         self.outbox = OutboxWorker(
             sessions=db.sessions, adapters=adapters, clock=clock, policy=policy
