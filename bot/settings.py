@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+MIN_WEBHOOK_SECRET = 16  # characters; Telegram allows 1 to 256
 
 
 class SettingsError(ValueError):
@@ -80,6 +81,17 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith("https://"):
             raise SettingsError("PUBLIC_BASE_URL must be an https:// URL (platforms require it)")
         return value.rstrip("/") if value else value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _unguessable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # The secret is all that keeps forged updates out of the webhook.
+        if value is not None and len(value.get_secret_value()) < MIN_WEBHOOK_SECRET:
+            raise SettingsError(
+                f"TELEGRAM_WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET} characters "
+                "(for example: openssl rand -hex 24)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _channels_complete(self) -> Settings:

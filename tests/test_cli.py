@@ -286,8 +286,15 @@ def test_console_as_makes_a_registered_member(database_url: str) -> None:
         ({"LINE_CHANNEL_SECRET": "s3cret"}, "LINE_CHANNEL_ACCESS_TOKEN"),
         ({"CITYBOT_TIMEZONE": "Mars/Olympus"}, "CITYBOT_TIMEZONE"),
         ({"CITYBOT_LOG_LEVEL": "LOUD"}, "CITYBOT_LOG_LEVEL"),
+        ({"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, "WEBHOOK_SECRET"),
     ],
-    ids=["sync-database-url", "line-secret-without-token", "unknown-zone", "log-level"],
+    ids=[
+        "sync-database-url",
+        "line-secret-without-token",
+        "unknown-zone",
+        "log-level",
+        "guessable-webhook-secret",
+    ],
 )
 def test_bad_settings_are_one_line_errors_naming_the_variable(
     tmp_path: Path, env: dict[str, str], variable: str

@@ -72,7 +72,7 @@ def test_a_secret_telegram_would_refuse_is_caught_first(
     api: FakeTelegramApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Telegram takes only A-Z a-z 0-9 _ - in the secret; the CLI says so before calling."""
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "has spaces!")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "has spaces, and a comma!")
 
     result = runner.invoke(cli, ["telegram", "set-webhook"])
 
