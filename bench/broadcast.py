@@ -140,6 +140,25 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return fields["VmRSS"], fields["VmHWM"]
 
 
+def platform_env(
+    url: str, line_api: FakeLineApi, telegram_api: FakeTelegramApi, **more: str
+) -> dict[str, str]:
+    """This process's environment for a production `citybot` on `url` with both fakes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_"))}
+    return env | {
+        "DATABASE_URL": url,
+        "CITYBOT_ENV": "production",
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+        "LINE_API_BASE_URL": line_api.base_url,
+        "TELEGRAM_BOT_TOKEN": telegram_api.token,
+        "TELEGRAM_API_BASE_URL": telegram_api.base_url,
+        "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+        "TELEGRAM_BOT_USERNAME": telegram_api.username,
+        **more,
+    }
+
+
 def _citybot(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603  # our own interpreter and fixed arguments
         [sys.executable, "-m", "bot", *args],
@@ -154,19 +173,7 @@ def _broadcast(url: str, scenario: Scenario, worker_cpu: int | None) -> Outcome:
     line_api = FakeLineApi()
     telegram_api = FakeTelegramApi(limits=scenario.telegram_platform)
     with serving_in_thread(line_api, telegram_api):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_"))}
-        env |= {
-            "DATABASE_URL": url,
-            "CITYBOT_ENV": "production",
-            "CITYBOT_LOG_LEVEL": "WARNING",
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-            "LINE_API_BASE_URL": line_api.base_url,
-            "TELEGRAM_BOT_TOKEN": telegram_api.token,
-            "TELEGRAM_API_BASE_URL": telegram_api.base_url,
-            "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
-            "TELEGRAM_BOT_USERNAME": telegram_api.username,
-        }
+        env = platform_env(url, line_api, telegram_api, CITYBOT_LOG_LEVEL="WARNING")
         worker = _citybot(env, "worker")
         try:
             if worker_cpu is not None:

@@ -8,7 +8,6 @@ answers and every part is up); memory is the resident set a few seconds later, i
 
 from __future__ import annotations
 
-import os
 import socket
 import statistics
 import subprocess
@@ -18,11 +17,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.broadcast import memory_kib, seeded
+from bench.broadcast import memory_kib, platform_env, seeded
 from bench.databases import empty_database
 from bench.report import Table, seconds
 from tests.fakes.line_api import FakeLineApi
-from tests.fakes.line_events import ACCESS_TOKEN, SECRET
 from tests.fakes.loopback import serving_in_thread
 from tests.fakes.telegram_api import FakeTelegramApi
 
@@ -86,19 +84,9 @@ def run() -> Table:
         seeded(url)
         line_api, telegram_api = FakeLineApi(), FakeTelegramApi()
         with serving_in_thread(line_api, telegram_api):
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "LINE_"))}
-            env |= {
-                "DATABASE_URL": url,
-                "CITYBOT_ENV": "production",
-                "PUBLIC_BASE_URL": "https://citybot.example.org",
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-                "LINE_API_BASE_URL": line_api.base_url,
-                "TELEGRAM_BOT_TOKEN": telegram_api.token,
-                "TELEGRAM_API_BASE_URL": telegram_api.base_url,
-                "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
-                "TELEGRAM_BOT_USERNAME": telegram_api.username,
-            }
+            env = platform_env(
+                url, line_api, telegram_api, PUBLIC_BASE_URL="https://citybot.example.org"
+            )
             for command in ("serve", "worker"):
                 runs = [_once(command, env) for _ in range(REPEATS)]
                 ready = [r for r, _ in runs if r is not None]

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Identity, Member, Organisation
+from db.session import create_engine, create_session_factory
 from tests.conftest import START
+
+T = TypeVar("T")
+
+
+def in_database(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`work` in one committed transaction on `url`, from synchronous code (CLI tests)."""
+
+    async def run() -> T:
+        engine = create_engine(url)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 @dataclass(frozen=True)

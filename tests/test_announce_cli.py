@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +15,7 @@ from db.enums import AnnouncementStatus, Channel, OutboxStatus, Role
 from db.models import Announcement, AuditLog, OutboundMessage
 from db.repositories import announcements as announcement_repo
 from db.repositories.outbox import settle
-from db.session import create_engine, create_session_factory
-from tests.delivery.test_audiences import add_member, line, telegram
+from tests.factories import add_member, in_database, line, telegram
 
 runner = CliRunner()
 PLATFORMS = {
@@ -45,18 +43,6 @@ def _one_line_error(result: Result, *fragments: str) -> None:
         assert fragment in lines[0]
 
 
-def _in_db(url: str, work: Any) -> Any:
-    async def run() -> Any:
-        engine = create_engine(url)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 @pytest.fixture
 def programme(seeded_database_url: str) -> str:
     """Seven members: linked on both platforms, one platform each, blocked, console-only."""
@@ -76,7 +62,7 @@ def programme(seeded_database_url: str) -> str:
         await add_member(session, "phuket", Role.EXECUTIVE, [line("6", blocked=True)])
         await add_member(session, "phuket", Role.OFFICER, [])
 
-    _in_db(seeded_database_url, members)
+    in_database(seeded_database_url, members)
     return seeded_database_url
 
 
@@ -84,7 +70,7 @@ def _rows(url: str) -> list[OutboundMessage]:
     async def read(session: Any) -> list[OutboundMessage]:
         return list(await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
 
-    rows: list[OutboundMessage] = _in_db(url, read)
+    rows: list[OutboundMessage] = in_database(url, read)
     return rows
 
 
@@ -93,7 +79,7 @@ def _announcement(url: str, announcement_id: int) -> Announcement:
         found: Announcement = await session.get_one(Announcement, announcement_id)
         return found
 
-    found: Announcement = _in_db(url, read)
+    found: Announcement = in_database(url, read)
     return found
 
 
@@ -125,7 +111,7 @@ def test_send_all_reaches_every_member_once_on_both_channels(programme: str) -> 
         entries = await session.execute(select(AuditLog.action, AuditLog.details))
         return [(action, details) for action, details in entries]
 
-    logged = dict(_in_db(programme, audit))
+    logged = dict(in_database(programme, audit))
     assert logged["announce.send"]["via"] == "cli"
     assert logged["announce.release"]["blocked"] == {"line": 1}
 
@@ -220,7 +206,7 @@ def test_status_table_after_delivery(programme: str) -> None:
             done = release + timedelta(seconds=10 * (index + 1))
             await settle(session=session, message_id=row.id, status=outcome, now=done)
 
-    _in_db(programme, deliver)
+    in_database(programme, deliver)
     result = _citybot(programme, "announce", "status", "1")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -248,7 +234,7 @@ def test_operator_approves_a_coordinators_announcement(programme: str) -> None:
         )
         return created.id
 
-    announcement_id = _in_db(programme, pending)
+    announcement_id = in_database(programme, pending)
     result = _citybot(programme, "announce", "approve", str(announcement_id))
     assert result.exit_code == 0, result.output
     assert "approved; queued 2 messages for 2 people" in result.stdout

@@ -21,8 +21,15 @@ from bot.cli import cli
 from bot.settings import Settings
 from db.enums import AnnouncementStatus, Channel, Language, OutboxStatus, Role
 from db.models import Announcement, OutboundMessage
-from db.session import create_engine, create_session_factory
-from tests.factories import Account, add_member, add_members_in_bulk, console, line, telegram
+from tests.factories import (
+    Account,
+    add_member,
+    add_members_in_bulk,
+    console,
+    in_database,
+    line,
+    telegram,
+)
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.line_events import ACCESS_TOKEN, SECRET
 from tests.fakes.loopback import Limit
@@ -70,7 +77,7 @@ def programme(seeded_database_url: str) -> Programme:
         await add_member(session, "songkhla", Role.OFFICER, [telegram("9000003", blocked=True)])
         await add_member(session, "songkhla", Role.OFFICER, [console("only-on-the-console")])
 
-    _in_db(seeded_database_url, members)
+    in_database(seeded_database_url, members)
     return Programme(
         url=seeded_database_url,
         line_users=frozenset(_ids([*line_only, *line_english, both_last_line[0]])),
@@ -80,18 +87,6 @@ def programme(seeded_database_url: str) -> Programme:
 
 def _ids(accounts: list[Account]) -> list[str]:
     return [account.external_id for account in accounts]
-
-
-def _in_db(url: str, work: Any) -> Any:
-    async def run() -> Any:
-        engine = create_engine(url)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def _citybot(url: str, *args: str) -> Result:
@@ -180,7 +175,7 @@ def test_send_all_reaches_every_member_once_on_both_channels(programme: Programm
         )
         return dict(rows.all())
 
-    assert _in_db(programme.url, outcomes) == {OutboxStatus.SENT: len(telegram_reached) + 3}
+    assert in_database(programme.url, outcomes) == {OutboxStatus.SENT: len(telegram_reached) + 3}
     status = _citybot(programme.url, "announce", "status", "1")
     assert status.exit_code == 0, status.output
     table = {row.split()[0]: row.split()[1:3] for row in status.stdout.splitlines()[2:5]}
