@@ -34,10 +34,10 @@ class BotClient:
     """A `Bot` and the HTTP connections it owns; `close` releases them."""
 
     bot: Bot
-    requests: tuple[HTTPXRequest, HTTPXRequest]
+    requests: tuple[HTTPXRequest, ...]
 
     async def close(self) -> None:
-        """Close both connection pools (safe to call twice)."""
+        """Close the connection pools (safe to call twice)."""
         await asyncio.gather(*(request.shutdown() for request in self.requests))
 
 
@@ -53,13 +53,18 @@ def connect(settings: Settings) -> BotClient:
         write_timeout=timeout,
         pool_timeout=timeout,
     )
-    # python-telegram-bot adds the long-poll duration to this read timeout for getUpdates.
-    updates = HTTPXRequest(
-        connection_pool_size=1,
-        connect_timeout=timeout,
-        read_timeout=timeout,
-        write_timeout=timeout,
-        pool_timeout=timeout,
+    # python-telegram-bot adds the long-poll duration to this read timeout for getUpdates. With
+    # webhooks nobody polls, and a pool of its own (and its TLS context) would only slow start-up.
+    updates = (
+        HTTPXRequest(
+            connection_pool_size=1,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            write_timeout=timeout,
+            pool_timeout=timeout,
+        )
+        if settings.telegram_polling
+        else sends
     )
     bot = Bot(
         settings.telegram_bot_token.get_secret_value(),
@@ -68,4 +73,4 @@ def connect(settings: Settings) -> BotClient:
         request=sends,
         get_updates_request=updates,
     )
-    return BotClient(bot=bot, requests=(sends, updates))
+    return BotClient(bot=bot, requests=(sends,) if updates is sends else (sends, updates))
