@@ -16,6 +16,7 @@ from bench import (
     broadcast,
     inbox_insert,
     migrate_seed,
+    replies,
     startup,
     webhook_line,
     webhook_telegram,
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "inbox_insert": inbox_insert.run,
     "webhook_telegram": webhook_telegram.run,
     "webhook_line": webhook_line.run,
+    "replies": replies.run,
     "broadcast": broadcast.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
