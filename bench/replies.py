@@ -34,7 +34,7 @@ from tests.fakes.line_api import FakeLineApi
 from tests.fakes.line_events import ACCESS_TOKEN, BOT_USER_ID, SECRET
 from tests.fakes.loopback import serving_in_thread
 
-MEMBERS = 2_000
+MEMBERS = 500  # each writes every few seconds: conversations, not only first contacts
 SECONDS = 15  # of load at each rate
 RATES = (50.0, 75.0, 100.0, 150.0)
 DRAIN_LIMIT = 60.0  # seconds to wait for the last replies after the load stops

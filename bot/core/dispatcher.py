@@ -31,7 +31,7 @@ from db.enums import Language, MemberStatus
 from db.models import Chat, Identity, Member
 from db.repositories import audit
 from db.repositories.conversations import load_state
-from db.repositories.identities import ensure_chat, ensure_identity, move_chat
+from db.repositories.identities import ensure_chat, ensure_identity, move_chat, seen
 from db.repositories.outbox import readdress
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,8 @@ class Dispatcher:
             identity.blocked = False  # any event but unfollow means the account is reachable
         chat = await self._chat(session, event, now)
         member = await self._member(session, identity)
-        if member is not None:
+        moved = member is not None and member.last_channel != event.channel
+        if member is not None and (moved or seen(member.last_seen_at, now)):
             member.last_channel, member.last_seen_at = event.channel, now
         state_row = await load_state(session=session, identity_id=identity.id, now=now)
         match = find_route(

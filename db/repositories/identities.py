@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, ChatKind, Language
 from db.models import Chat, Identity
+
+# How exactly "last seen" is kept: rewriting the row on every message of a conversation would
+# double the writes of the busiest path for a precision nobody reads.
+SEEN_PRECISION = timedelta(minutes=1)
+
+
+def seen(last_seen_at: datetime | None, now: datetime) -> bool:
+    """Whether a "last seen" time should move to `now`: unset, or older than the precision."""
+    return last_seen_at is None or now - last_seen_at >= SEEN_PRECISION
 
 
 def _insert_ignoring_conflict(session: AsyncSession, model: type[Any]) -> Any:
@@ -39,8 +48,14 @@ async def ensure_identity(
 ) -> tuple[Identity, bool]:
     """The identity for this account, created if new; True when it was just created.
 
-    Two events from a new account can race; the conflict-ignoring insert makes both see one row.
+    Looked up first (the usual case: one read). Two events from a new account can race; the
+    conflict-ignoring insert makes both see one row.
     """
+    identity = await get_identity(session=session, channel=channel, external_id=external_id)
+    if identity is not None:
+        if seen(identity.last_seen_at, now):
+            identity.last_seen_at = now
+        return identity, False
     statement = _insert_ignoring_conflict(session, Identity).values(
         channel=channel,
         external_id=external_id,
@@ -53,9 +68,7 @@ async def ensure_identity(
     result = await session.execute(statement)
     created = bool(getattr(result, "rowcount", 0))
     identity = await get_identity(session=session, channel=channel, external_id=external_id)
-    assert identity is not None  # inserted above or already there
-    if not created:
-        identity.last_seen_at = now
+    assert identity is not None  # inserted above or by the event it raced
     return identity, created
 
 
@@ -78,21 +91,22 @@ async def ensure_chat(
     now: datetime,
 ) -> Chat:
     """The chat row for a conversation, created on first sight; a new title is kept."""
-    await session.execute(
-        _insert_ignoring_conflict(session, Chat).values(
-            channel=channel,
-            external_id=external_id,
-            kind=kind,
-            title=title,
-            active=True,
-            created_at=now,
-            updated_at=now,
+    found = select(Chat).where(Chat.channel == channel, Chat.external_id == external_id)
+    chat = await session.scalar(found)
+    if chat is None:
+        await session.execute(
+            _insert_ignoring_conflict(session, Chat).values(
+                channel=channel,
+                external_id=external_id,
+                kind=kind,
+                title=title,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
         )
-    )
-    chat = await session.scalar(
-        select(Chat).where(Chat.channel == channel, Chat.external_id == external_id)
-    )
-    assert chat is not None
+        chat = await session.scalar(found)
+        assert chat is not None  # inserted above or by the event it raced
     if title and chat.title != title:
         chat.title = title
     return chat

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
 from bot.core.clock import FrozenClock
@@ -11,14 +13,16 @@ from bot.core.events import (
     JoinedGroup,
     LeftGroup,
     MembersChanged,
+    TextReceived,
     Unsupported,
     UserRef,
 )
 from bot.core.replies import Text
 from bot.core.texts import Texts
-from db.enums import Channel, ChatKind, Language
-from db.models import Chat, Identity
+from db.enums import Channel, ChatKind, Language, Role
+from db.models import Chat, Identity, Member
 from tests.conftest import Database
+from tests.factories import Account, add_member, line, telegram
 
 GROUP = ChatRef(channel=Channel.CONSOLE, external_id="g-team", kind=ChatKind.GROUP)
 
@@ -84,3 +88,36 @@ async def test_join_with_a_sender_answers_in_the_senders_language(
     replies = await dispatcher.handle(JoinedGroup(user=adder, chat=GROUP, occurred_at=clock.now()))
     assert replies == [Text(text=texts.get(Language.EN, "groups.joined"))]
     assert await _identities(seeded_database) == ["u-adder"]
+
+
+async def test_last_seen_is_kept_to_the_minute_and_the_channel_exactly(
+    dispatcher: Dispatcher, seeded_database: Database, clock: FrozenClock
+) -> None:
+    """A conversation does not rewrite two rows per message; a switch of channel always counts."""
+    async with seeded_database.sessions() as session, session.begin():
+        member = await add_member(
+            session, "yala", Role.OFFICER, [line("7"), telegram("7")], last_channel=Channel.LINE
+        )
+
+    async def says(account: Account) -> tuple[datetime | None, Channel | None, datetime | None]:
+        user = UserRef(channel=account.channel, external_id=account.external_id)
+        chat = ChatRef(channel=account.channel, external_id=account.external_id)
+        text = TextReceived(user=user, chat=chat, occurred_at=clock.now(), text="x")
+        await dispatcher.handle(text)
+        async with seeded_database.sessions() as session:
+            found = await session.get_one(Member, member.id)
+            identity = await session.scalar(
+                select(Identity).where(Identity.external_id == account.external_id)
+            )
+            assert identity is not None
+            return identity.last_seen_at, found.last_channel, found.last_seen_at
+
+    clock.advance(timedelta(hours=1))
+    assert await says(line("7")) == (clock.now(), Channel.LINE, clock.now())
+    seen_at = clock.now()
+    clock.advance(timedelta(seconds=30))
+    assert await says(line("7")) == (seen_at, Channel.LINE, seen_at)  # within the minute
+    clock.advance(timedelta(seconds=10))
+    assert await says(telegram("7")) == (clock.now(), Channel.TELEGRAM, clock.now())
+    clock.advance(timedelta(minutes=2))
+    assert await says(line("7")) == (clock.now(), Channel.LINE, clock.now())
