@@ -139,7 +139,8 @@ def _row(
 
 
 def _ladder(url: str) -> list[list[str]]:
-    api = FakeLineApi()
+    api = FakeLineApi()  # every member has a LINE profile, as friends of the bot do
+    api.profiles.update({_member(n): {"displayName": f"สมาชิก {n}"} for n in range(MEMBERS)})
     cpus = usable_cpus()
     rows: list[list[str]] = []
     with serving_in_thread(api):

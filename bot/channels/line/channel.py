@@ -271,6 +271,10 @@ class LineChannel:
             return await self._with_profile(event, refresh=isinstance(event, Followed))
         except (LineApiError, LineUnavailable) as error:
             log.info("line: profile for %s not fetched: %s", event.chat.external_id, error)
+            if isinstance(error, LineApiError) and error.status == 404 and event.user is not None:
+                # LINE has none to give (not a friend, left the group): asking again with every
+                # message would cost a request and a database read each time, for nothing.
+                self._remember(event.user.external_id)
             return event
 
     async def _with_group_name(self, event: Event) -> Event:

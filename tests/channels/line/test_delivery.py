@@ -288,6 +288,29 @@ async def test_profile_of_an_unknown_sender_is_fetched_once(line: LineHarness) -
     assert (await _identity(line, user)).display_name == "สมหญิง"
 
 
+async def test_a_profile_line_does_not_have_is_asked_for_once(line: LineHarness) -> None:
+    """404 (no profile to give): the event goes on, and the next ones do not ask again."""
+    user = user_id()
+    for _ in range(3):
+        said = event_from(line.events.text(user, "สวัสดี"))
+        assert said is not None
+        assert await line.channel.enrich(said) is said
+    assert endpoints(line.api.requests, lookups=True) == ["profile"]
+
+
+async def test_a_profile_lookup_that_failed_for_now_is_tried_again(line: LineHarness) -> None:
+    """LINE unavailable (500) is not "no profile": the next message asks again, and gets it."""
+    user = user_id()
+    line.api.profiles[user] = {"displayName": "สมหญิง", "language": "th"}
+    line.api.fail("profile", 500, "Internal server error")
+    for _ in range(2):
+        said = event_from(line.events.text(user, "สวัสดี"))
+        assert said is not None
+        await line.channel.enrich(said)
+    assert endpoints(line.api.requests, lookups=True) == ["profile", "profile"]
+    assert (await _identity(line, user)).display_name == "สมหญิง"
+
+
 async def test_group_name_is_fetched_on_join_and_failures_do_not_stop_the_event(
     line: LineHarness,
 ) -> None:
