@@ -95,8 +95,11 @@ class OutboxWorker:
             if sent:
                 continue
             wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the wait ends, and the worker would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), await self._idle_wait(channel))
+                async with asyncio.timeout(await self._idle_wait(channel)):
+                    await wake.wait()
 
     async def _idle_wait(self, channel: Channel) -> float:
         async with self._sessions() as session:
@@ -127,8 +130,9 @@ class OutboxWorker:
             await asyncio.gather(*(self._send_in_order(messages) for messages in by_chat.values()))
         finally:
             renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            # Not `suppress(CancelledError)`: that would also swallow a cancellation of this
+            # task arriving now (a shutdown), and the worker would go on.
+            await asyncio.gather(renewing, return_exceptions=True)
         return len(claimed)
 
     async def _keep_lease(self, message_ids: list[int], held_until: datetime) -> None:
