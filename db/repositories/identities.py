@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, ChatKind, Language
 from db.models import Chat, Identity
+
+M = TypeVar("M", Chat, Identity)
 
 # How exactly "last seen" is kept: rewriting the row on every message of a conversation would
 # double the writes of the busiest path for a precision nobody reads.
@@ -27,6 +29,23 @@ def _insert_ignoring_conflict(session: AsyncSession, model: type[Any]) -> Any:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).on_conflict_do_nothing()
+
+
+async def _found_or_created(
+    session: AsyncSession, found: Select[M], model: type[M], **values: Any
+) -> tuple[M, bool]:
+    """The row `found` selects, inserted from `values` if missing; True when just inserted.
+
+    Looked up first (the usual case: one read). Two events from a new account or chat can race;
+    the conflict-ignoring insert makes both see one row.
+    """
+    row = await session.scalar(found)
+    if row is not None:
+        return row, False
+    result = await session.execute(_insert_ignoring_conflict(session, model).values(**values))
+    row = await session.scalar(found)
+    assert row is not None  # inserted above or by the event it raced
+    return row, bool(getattr(result, "rowcount", 0))
 
 
 async def get_identity(
@@ -46,17 +65,14 @@ async def ensure_identity(
     language: Language | None,
     now: datetime,
 ) -> tuple[Identity, bool]:
-    """The identity for this account, created if new; True when it was just created.
-
-    Looked up first (the usual case: one read). Two events from a new account can race; the
-    conflict-ignoring insert makes both see one row.
-    """
-    identity = await get_identity(session=session, channel=channel, external_id=external_id)
-    if identity is not None:
-        if seen(identity.last_seen_at, now):
-            identity.last_seen_at = now
-        return identity, False
-    statement = _insert_ignoring_conflict(session, Identity).values(
+    """The identity for this account, created if new; True when it was just created."""
+    found = select(Identity).where(
+        Identity.channel == channel, Identity.external_id == external_id
+    )
+    identity, created = await _found_or_created(
+        session,
+        found,
+        Identity,
         channel=channel,
         external_id=external_id,
         language=language,
@@ -65,10 +81,8 @@ async def ensure_identity(
         updated_at=now,
         last_seen_at=now,
     )
-    result = await session.execute(statement)
-    created = bool(getattr(result, "rowcount", 0))
-    identity = await get_identity(session=session, channel=channel, external_id=external_id)
-    assert identity is not None  # inserted above or by the event it raced
+    if not created and seen(identity.last_seen_at, now):
+        identity.last_seen_at = now
     return identity, created
 
 
@@ -92,21 +106,18 @@ async def ensure_chat(
 ) -> Chat:
     """The chat row for a conversation, created on first sight; a new title is kept."""
     found = select(Chat).where(Chat.channel == channel, Chat.external_id == external_id)
-    chat = await session.scalar(found)
-    if chat is None:
-        await session.execute(
-            _insert_ignoring_conflict(session, Chat).values(
-                channel=channel,
-                external_id=external_id,
-                kind=kind,
-                title=title,
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        chat = await session.scalar(found)
-        assert chat is not None  # inserted above or by the event it raced
+    chat, _ = await _found_or_created(
+        session,
+        found,
+        Chat,
+        channel=channel,
+        external_id=external_id,
+        kind=kind,
+        title=title,
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
     if title and chat.title != title:
         chat.title = title
     return chat
