@@ -425,8 +425,13 @@ def web_app() -> WebApp:
     """uvicorn factory: the real web app as `citybot serve` builds it, channels started but not
     the inbox, outbox and scheduler loops, which share the core in production: the benchmarks
     measure the acknowledgement path alone."""
+    return bot_web_app(loops=False)
+
+
+def bot_web_app(*, loops: bool) -> WebApp:
+    """`citybot serve`'s web app as the environment configures it."""
     from bot.app import App
     from bot.settings import load_settings
     from bot.web import create_web_app
 
-    return create_web_app(App.create(load_settings()), loops=False)
+    return create_web_app(App.create(load_settings()), loops=loops)

@@ -18,6 +18,7 @@ from bench.broadcast import seeded
 from bench.databases import empty_database, postgres_problem
 from bench.load import (
     OPEN_CONNECTIONS,
+    bot_web_app,
     open_loop,
     post_request,
     run_load,
@@ -42,11 +43,7 @@ DRAIN_LIMIT = 60.0  # seconds to wait for the last replies after the load stops
 
 def serving_app() -> WebApp:
     """uvicorn factory: `citybot serve` as configured by the environment, every loop running."""
-    from bot.app import App
-    from bot.settings import load_settings
-    from bot.web import create_web_app
-
-    return create_web_app(App.create(load_settings()))
+    return bot_web_app(loops=True)
 
 
 def _members(url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -11,26 +10,18 @@ from typing import TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_support import in_session
+from bot.settings import Settings
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Identity, Member, Organisation
-from db.session import create_engine, create_session_factory
 from tests.conftest import START
 
 T = TypeVar("T")
 
 
 def in_database(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """`work` in one committed transaction on `url`, from synchronous code (CLI tests)."""
-
-    async def run() -> T:
-        engine = create_engine(url)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    """`work` in one committed transaction on `url`, from synchronous code, as the CLI runs it."""
+    return in_session(Settings(_env_file=None, database_url=url), work)  # type: ignore[call-arg]
 
 
 @dataclass(frozen=True)

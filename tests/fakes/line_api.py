@@ -373,7 +373,7 @@ def _check_messages(messages: Any) -> list[str]:
             limit = 50_000 if message["contents"].get("type") == "carousel" else 30_000
             if size > limit:
                 problems.append(f"contents: {size} bytes is over {limit}")
-            actions.extend(_actions(message["contents"]))
+            actions.extend(actions_of(message["contents"]))
         for action in actions:
             if graphemes.count(action.get("label", "")) > MAX_LABEL:
                 problems.append(f"action.label: {action['label']!r} is over 20 characters")
@@ -384,14 +384,15 @@ def _check_messages(messages: Any) -> list[str]:
     return problems
 
 
-def _actions(node: Any) -> list[dict[str, Any]]:
+def actions_of(node: Any) -> list[dict[str, Any]]:
+    """Every action (button, quick reply, tap area) anywhere inside a LINE message."""
     found: list[dict[str, Any]] = []
     if isinstance(node, dict):
         if isinstance(node.get("action"), dict):
             found.append(node["action"])
         for value in node.values():
-            found.extend(_actions(value))
+            found.extend(actions_of(value))
     elif isinstance(node, list):
         for item in node:
-            found.extend(_actions(item))
+            found.extend(actions_of(item))
     return found

@@ -101,12 +101,14 @@ def menu_commands(texts: Texts, language: Language) -> list[BotCommand]:
     return commands
 
 
+DropPending = Annotated[
+    bool, typer.Option("--drop-pending", help="Discard the updates Telegram holds for the bot.")
+]
+
+
 @telegram_cli.command("set-webhook")
 def set_webhook(
-    drop_pending: Annotated[
-        bool,
-        typer.Option("--drop-pending", help="Discard the updates Telegram holds for the bot."),
-    ] = False,
+    drop_pending: DropPending = False,
 ) -> None:
     """Point Telegram at ${PUBLIC_BASE_URL}/webhooks/telegram with the secret header."""
     from bot.channels.telegram.updates import ALLOWED_UPDATES
@@ -120,7 +122,7 @@ def set_webhook(
     secret = settings.telegram_webhook_secret.get_secret_value()
     if not SECRET_TOKEN.match(secret):
         raise CommandError(
-            "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+            "TELEGRAM_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (256 at most)"
         )
     url = f"{settings.public_base_url}{WEBHOOK_PATH}"
 
@@ -141,10 +143,7 @@ def set_webhook(
 
 @telegram_cli.command("delete-webhook")
 def delete_webhook(
-    drop_pending: Annotated[
-        bool,
-        typer.Option("--drop-pending", help="Discard the updates Telegram holds for the bot."),
-    ] = False,
+    drop_pending: DropPending = False,
 ) -> None:
     """Remove the webhook, so the bot can be polled (development)."""
     settings = _settings()

@@ -17,7 +17,7 @@ from bot.web import create_web_app
 from db.enums import Channel
 from db.models import InboundEvent
 from tests.conftest import AppFactory
-from tests.fakes.line_api import FakeLineApi, Request
+from tests.fakes.line_api import FakeLineApi, Request, actions_of
 from tests.fakes.line_events import ACCESS_TOKEN, SECRET, LineEvents, body, sign
 
 
@@ -110,20 +110,6 @@ class LineHarness:
                 .where(InboundEvent.channel == Channel.LINE)
             )
         return int(count or 0)
-
-
-def actions_of(node: Any) -> list[dict[str, Any]]:
-    """Every action (button, quick reply, tap area) anywhere inside a LINE message."""
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        if isinstance(node.get("action"), dict):
-            found.append(node["action"])
-        for value in node.values():
-            found.extend(actions_of(value))
-    elif isinstance(node, list):
-        for item in node:
-            found.extend(actions_of(item))
-    return found
 
 
 LOOKUPS = frozenset({"profile", "group_summary", "group_member"})

@@ -30,8 +30,8 @@ from bot.core.replies import (
     ReplyError,
     Text,
 )
-from tests.channels.line.conftest import actions_of
 from tests.channels.sample_replies import EVERY_REPLY
+from tests.fakes.line_api import actions_of
 
 THAI_LABEL = "ผู้ประสานงานโครงการเมืองอัจฉริยะแห่งประเทศไทย"  # 47 characters, no spaces
 
