@@ -1,10 +1,13 @@
-"""The role's main menu: what a member sees after registering and when asking for help."""
+"""The role's main menu: what a member sees after registering and when asking for help.
+
+Shared chat views, not a feature: onboarding, account and help all end with this menu.
+"""
 
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.payloads import Command
 from bot.core.replies import Choice, Choices
-from bot.core.router import COMMAND_PAYLOAD
 from db.enums import Role
 
 # Commands offered as buttons, by role; every one is a real command of some router.
@@ -28,10 +31,15 @@ def main_menu(ctx: Context, text: str) -> Choices:
     return Choices(
         text=text,
         options=tuple(
-            Choice(label=ctx.t(f"commands.{name}.label"), payload=f"{COMMAND_PAYLOAD}:{name}")
+            Choice(label=ctx.t(f"commands.{name}.label"), payload=Command(name).pack())
             for name in menu_commands(ctx)
         ),
     )
+
+
+def command_list(ctx: Context) -> str:
+    """One line per command this person may use."""
+    return "\n".join(ctx.t(f"commands.{name}.help") for name in menu_commands(ctx))
 
 
 def role_name(ctx: Context, role: Role) -> str:

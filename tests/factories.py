@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_support import in_session
+from bot.cli.support import in_session
 from bot.settings import Settings
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Identity, Member, Organisation

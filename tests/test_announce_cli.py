@@ -216,7 +216,7 @@ def test_status_table_after_delivery(programme: str) -> None:
     assert total == ["6", "4", "1", "1", "0", "0", "0"]
     assert table["line"][0] == "3"  # two on LINE and the one who blocked the bot there
     assert "not on LINE or Telegram: 1" in result.stdout
-    assert "time to deliver 0:00:40" in result.stdout
+    assert "time to deliver 40 s" in result.stdout
     _one_line_error(_citybot(programme, "announce", "status", "7"), "no announcement #7")
 
 

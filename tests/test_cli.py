@@ -164,7 +164,7 @@ def test_invite_revoke_makes_the_code_unusable(programme_url: str) -> None:
         (["create", "--org", "atlantis", "--role", "officer"], ["'atlantis'", "khon-kaen"]),
         (["create", "--org", "khon-kaen", "--role", "mayor"], ["unknown role 'mayor'"]),
         (["create", "--org", "khon-kaen", "--role", "coordinator"], ["'coordinator'", "city"]),
-        (["create", "--org", "depa", "--role", "officer"], ["'officer'", "agency"]),
+        (["create", "--org", "depa", "--role", "officer"], ["'officer'", "'depa', an agency"]),
         (["create", "--org", "khon-kaen", "--role", "officer", "--uses", "0"], ["--uses"]),
         (["create", "--org", "khon-kaen", "--role", "officer", "--days", "366"], ["--days"]),
         (["list", "--org", "atlantis"], ["'atlantis'"]),
@@ -399,3 +399,21 @@ def test_python_dash_m_bot_creates_an_invite_in_a_real_process(tmp_path: Path) -
         "error: role 'admin' does not fit 'khon-kaen', a city (it takes executive or officer)"
     ]
     assert wrong.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("seed",), ("invite", "list"), ("announce", "send"), ("telegram", "delete-webhook")],
+)
+def test_issue10_flags_are_plain_flags(command: tuple[str, ...]) -> None:
+    """`--help` shows flags without a `<bool>` value, and a value after a flag is refused."""
+    shown = runner.invoke(cli, [*command, "--help"])
+    assert shown.exit_code == 0, shown.output
+    assert "<bool>" not in shown.output and "BOOLEAN" not in shown.output
+
+
+def test_issue10_a_flag_takes_no_value(database_url: str) -> None:
+    """`seed --demo true` is a usage error (the flag is `--demo` alone), and seeds nothing."""
+    result = _citybot(database_url, "seed", "--demo", "true")
+    assert result.exit_code == 2
+    assert "unexpected extra argument" in result.output.casefold()

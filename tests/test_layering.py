@@ -1,4 +1,8 @@
-"""The import rules of DESIGN §1: platform SDKs stay in their channel, features never see channels.
+"""The import rules: SDKs stay in their channel, features never see channels, floors never look up.
+
+The floors, top down: entry points (`bot/cli`, `bot/web`, `bot/__main__`), the composition root
+(`bot/app`), then features (`handlers`), the runtime (`bot/core`, `bot/delivery`, channels) and
+`db`. A feature's `service.py` holds use cases only: no replies, no platform.
 
 The checker reads the source with `ast` (nothing is imported), resolves relative imports, and also
 catches `importlib.import_module("…")` / `__import__("…")` with a literal name.
@@ -18,6 +22,10 @@ CHECKED_DIRS = ("bot", "handlers", "db", "content")
 # A platform SDK may be imported only inside the channel package that speaks to that platform.
 SDK_HOMES = {"linebot": "line", "telegram": "telegram"}
 KNOWN_CHANNELS = frozenset({"line", "telegram", "console", "simulator"})
+ENTRY_POINTS = ("bot.cli", "bot.web", "bot.__main__")
+# Who may import the composition root: the entry points alone.
+ROOT_IMPORTERS = ("bot/cli/", "bot/web/", "bot/__main__.py")
+MAX_MODULE_LINES = 450
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,17 @@ def check_source(source: str, relative: Path, channels: frozenset[str]) -> list[
             flag(line, name, "handlers never import bot.channels")
         if top == "db" and (_within(name, "bot.channels") or _within(name, "handlers")):
             flag(line, name, "db never imports bot.channels or handlers")
+        entry_point = relative.as_posix().startswith(ROOT_IMPORTERS)
+        if not entry_point and any(_within(name, up) for up in ENTRY_POINTS):
+            flag(line, name, "only an entry point imports the CLI or the web app")
+        if not entry_point and relative.as_posix() != "bot/app.py" and _within(name, "bot.app"):
+            flag(line, name, "only the entry points import the composition root (bot.app)")
+        if (
+            top == "handlers"
+            and relative.name == "service.py"
+            and _within(name, "bot.core.replies")
+        ):
+            flag(line, name, "a feature's service has use cases only, no replies")
     return found
 
 
@@ -135,10 +154,22 @@ def check_tree(root: Path) -> list[Violation]:
 
 
 def test_repository_keeps_the_layering_rules() -> None:
-    """bot/, handlers/, db/ and content/ import only across the boundaries DESIGN §1 allows."""
+    """bot/, handlers/, db/ and content/ import only across the boundaries the design allows."""
     violations = check_tree(ROOT)
 
     assert not violations, "\n".join(str(v) for v in violations)
+
+
+def test_modules_stay_small() -> None:
+    """No module of ours (migrations aside) grows past MAX_MODULE_LINES lines."""
+    too_long = [
+        f"{path.relative_to(ROOT)}: {lines} lines"
+        for directory in (*CHECKED_DIRS, "bench", "tests")
+        for path in sorted((ROOT / directory).rglob("*.py"))
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not too_long, "\n".join(too_long)
 
 
 def test_content_holds_no_python() -> None:
@@ -173,6 +204,9 @@ def test_checker_flags_every_kind_of_offence(tmp_path: Path) -> None:
         "sdk = importlib.import_module('linebot')\n",
     )
     _write(tmp_path, "db/repositories/members.py", "from handlers import ROUTERS\n")
+    _write(tmp_path, "bot/channels/simulator/web.py", "from bot.app import App\n")
+    _write(tmp_path, "bot/core/inbox.py", "from bot.cli.support import in_session\n")
+    _write(tmp_path, "handlers/announce/service.py", "from bot.core.replies import Text\n")
 
     found = {(v.path, v.line, v.imported) for v in check_tree(tmp_path)}
 
@@ -184,6 +218,9 @@ def test_checker_flags_every_kind_of_offence(tmp_path: Path) -> None:
         ("handlers/progress.py", 2, "bot.channels.telegram"),
         ("handlers/progress.py", 3, "linebot"),
         ("db/repositories/members.py", 1, "handlers"),
+        ("bot/channels/simulator/web.py", 1, "bot.app"),
+        ("bot/core/inbox.py", 1, "bot.cli.support"),
+        ("handlers/announce/service.py", 1, "bot.core.replies"),
     }
 
 
@@ -194,6 +231,9 @@ def test_checker_flags_every_kind_of_offence(tmp_path: Path) -> None:
         ("bot/channels/telegram/adapter.py", "from telegram.ext import Application\n"),
         ("bot/channels/line/render.py", "from bot.core.replies import Text\nfrom . import api\n"),
         ("bot/app.py", "from bot.channels.line import LineChannel\nimport handlers\n"),
+        ("bot/cli/line.py", "from bot.app import App\nfrom bot.channels.line import api\n"),
+        ("bot/web/app.py", "from bot.app import App\n"),
+        ("handlers/announce/views.py", "from bot.core.replies import Text\n"),
         ("handlers/help.py", "from bot.core.replies import Text\nfrom db.models import Member\n"),
         ("db/repositories/inbox.py", "from db.models import InboundEvent\n"),
     ],

@@ -74,6 +74,7 @@ class Context(ChatContext):
     member: Member | None
     state: StateStore
     args: str = ""
+    sender_name: str | None = None  # the name the platform gave with this event, if any
 
     def in_language(self, language: Language) -> Context:
         """The same context speaking another language (after /lang)."""

@@ -162,6 +162,7 @@ class Dispatcher:
             step=state_row.step if state_row is not None else None,
             in_group=event.chat.is_group,
             keywords=self._keywords,
+            allowed=lambda access: access.allows(member),
         )
         if match is None:
             return []
@@ -175,11 +176,14 @@ class Dispatcher:
             language=language_for(identity, member),
             now=now,
             args=match.args,
+            sender_name=event.user.display_name,
         )
         if not match.route.access.allows(member):
             key = "auth.register_first" if member is None else "auth.denied"
             return [Text(text=context.t(key))]
-        replies: list[Reply] = await match.route.handler(event, context)
+        # A choice handler takes the button's parsed payload; every other handler the event.
+        subject = match.payload if match.payload is not None else event
+        replies: list[Reply] = await match.route.handler(subject, context)
         return replies
 
     async def _chat_event(self, session: AsyncSession, event: Event, now: datetime) -> list[Reply]:

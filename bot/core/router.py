@@ -14,11 +14,15 @@ from typing import Any, TypeVar
 from bot.core.authz import ANYONE, MEMBERS, Access
 from bot.core.context import ChatContext, Context
 from bot.core.events import ChoiceSelected, Event, TextReceived
+from bot.core.payloads import Command, Payload, parse_payload
 from bot.core.replies import Reply
 
 E = TypeVar("E", bound=Event)
+P = TypeVar("P", bound=Payload)
 Handler = Callable[[Any, Context], Awaitable[list[Reply]]]
 H = TypeVar("H", bound=Handler)
+# A choice handler gets the button's parsed payload instead of the event.
+ChoiceHandler = Callable[[P, Context], Awaitable[list[Reply]]]
 # A handler that needs only the chat; it is a Handler too, since a Context is a ChatContext.
 ChatHandler = Callable[[Any, ChatContext], Awaitable[list[Reply]]]
 CH = TypeVar("CH", bound=ChatHandler)
@@ -42,7 +46,9 @@ class Route:
     kind: RouteKind
     handler: Handler
     access: Access
-    names: frozenset[str] = frozenset()  # command names, choice prefixes or step values
+    names: frozenset[str] = frozenset()  # command names or step values
+    sub: str | None = None  # a command's sub-command: `/announce status` is ("announce", "status")
+    payload_type: type[Payload] | None = None  # what a choice route takes
     event_type: type[Event] | None = None
     predicate: Callable[[str], bool] | None = None
     in_groups: bool = True
@@ -51,10 +57,11 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """The route found for an event, with what followed the command or payload prefix."""
+    """The route found for an event, with what followed the command, or the button's payload."""
 
     route: Route
     args: str
+    payload: Payload | None = None
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -65,12 +72,6 @@ def parse_command(text: str) -> tuple[str, str] | None:
     head, _, rest = stripped[1:].partition(" ")
     name = head.split("@", 1)[0].casefold()
     return (name, rest.strip()) if name else None
-
-
-def split_payload(payload: str) -> tuple[str, str]:
-    """`mat:s:2` → ("mat", "s:2")."""
-    prefix, _, rest = payload.partition(":")
-    return prefix, rest
 
 
 def match_keyword(text: str, keywords: frozenset[str], *, exact_only: bool) -> str | None:
@@ -98,8 +99,14 @@ class Router:
     def _add(self, route: Route) -> None:
         self.routes.append(route)
 
-    def command(self, *names: str, access: Access = MEMBERS) -> Callable[[H], H]:
-        """`/name args`, a `cmd:name` button, or a keyword from `commands.<name>.keywords`."""
+    def command(
+        self, *names: str, sub: str | None = None, access: Access = MEMBERS
+    ) -> Callable[[H], H]:
+        """`/name args`, a `Command` button, or a keyword from `commands.<name>.keywords`.
+
+        With `sub`, the route takes `/name sub args` only, with its own access: a sub-command
+        is a route of its own, never a branch inside the command's handler.
+        """
 
         def register(handler: H) -> H:
             self._add(
@@ -108,17 +115,20 @@ class Router:
                     handler,
                     access,
                     names=frozenset(n.casefold() for n in names),
+                    sub=sub.casefold() if sub else None,
                 )
             )
             return handler
 
         return register
 
-    def choice(self, *prefixes: str, access: Access = MEMBERS) -> Callable[[H], H]:
-        """A picked option whose payload starts with `prefix:`."""
+    def choice(
+        self, payload_type: type[P], *, access: Access = MEMBERS
+    ) -> Callable[[ChoiceHandler[P]], ChoiceHandler[P]]:
+        """A pressed button whose payload is a `payload_type`; the handler gets it parsed."""
 
-        def register(handler: H) -> H:
-            self._add(Route(RouteKind.CHOICE, handler, access, names=frozenset(prefixes)))
+        def register(handler: ChoiceHandler[P]) -> ChoiceHandler[P]:
+            self._add(Route(RouteKind.CHOICE, handler, access, payload_type=payload_type))
             return handler
 
         return register
@@ -189,7 +199,28 @@ class Router:
         return register
 
 
-COMMAND_PAYLOAD = "cmd"
+def _command(
+    routes: Sequence[Route], name: str, args: str, allowed: Callable[[Access], bool]
+) -> Match | None:
+    """The route of `/name args`: a sub-command's own route first, then the command's.
+
+    Several routes may share a command, each for other people (an executive's `/invite` and
+    depa's): the first the sender may use wins, else the first, whose refusal they then hear.
+    """
+    head, _, rest = args.partition(" ")
+    sub = head.casefold()
+    for wanted, remaining in ((sub, rest.strip()), (None, args)):
+        if wanted == "":
+            continue
+        found = [
+            r
+            for r in routes
+            if r.kind is RouteKind.COMMAND and name in r.names and r.sub == wanted
+        ]
+        if found:
+            chosen = next((r for r in found if allowed(r.access)), found[0])
+            return Match(chosen, remaining)
+    return None
 
 
 def find_route(
@@ -199,24 +230,16 @@ def find_route(
     step: str | None,
     in_group: bool,
     keywords: Mapping[str, frozenset[str]],
+    allowed: Callable[[Access], bool] = lambda _access: True,
 ) -> Match | None:
     """The first route, by kind precedence then router order, that takes `event`.
 
-    `keywords` maps a command name to the words (from content/, every language) that invoke it.
+    `keywords` maps a command name to the words (from content/, every language) that invoke it;
+    `allowed` says whether the sender may use a route (it picks among a command's routes).
     """
     routes = [route for router in routers for route in router.routes]
     if in_group:
         routes = [route for route in routes if route.in_groups]
-
-    def by_keyword(route: Route) -> str | None:
-        assert isinstance(event, TextReceived)
-        for name in route.names:
-            args = match_keyword(
-                event.text, keywords.get(name, frozenset()), exact_only=bool(step)
-            )
-            if args is not None:
-                return args
-        return None
 
     def first(kind: RouteKind, test: Callable[[Route], str | None]) -> Match | None:
         for route in routes:
@@ -224,31 +247,40 @@ def find_route(
                 return Match(route, args)
         return None
 
+    def fallback(args: str) -> Match | None:
+        return first(RouteKind.FALLBACK, lambda _r: args)
+
     if isinstance(event, TextReceived):
         command = parse_command(event.text)
         if command is not None:
-            name, args = command
-            return first(RouteKind.COMMAND, lambda r: args if name in r.names else None) or first(
-                RouteKind.FALLBACK, lambda _r: event.text
-            )
-        found = first(RouteKind.COMMAND, by_keyword)
-        if found is None and step is not None:
-            found = first(RouteKind.STEP, lambda r: event.text if step in r.names else None)
-        if found is None:
-            text = event.text.strip()
-            found = first(
-                RouteKind.TEXT,
-                lambda r: text if r.predicate is not None and r.predicate(text) else None,
-            )
-        return found or first(RouteKind.FALLBACK, lambda _r: event.text)
-    if isinstance(event, ChoiceSelected):
-        prefix, rest = split_payload(event.payload)
-        if prefix == COMMAND_PAYLOAD:
-            name, _, args = rest.partition(" ")
-            return first(RouteKind.COMMAND, lambda r: args if name in r.names else None)
-        return first(RouteKind.CHOICE, lambda r: rest if prefix in r.names else None) or first(
-            RouteKind.FALLBACK, lambda _r: ""
+            return _command(routes, *command, allowed) or fallback(event.text)
+        # Only a flow that awaits typed text makes keywords exact: after a list was shown
+        # (a step nobody's text answers), `เอกสาร energy` is still a search.
+        awaiting = step is not None and any(
+            route.kind is RouteKind.STEP and step in route.names for route in routes
         )
+        for name, words in keywords.items():
+            args = match_keyword(event.text, words, exact_only=awaiting)
+            if args is not None and (found := _command(routes, name, args, allowed)) is not None:
+                return found
+        if step is not None:
+            found = first(RouteKind.STEP, lambda r: event.text if step in r.names else None)
+            if found is not None:
+                return found
+        text = event.text.strip()
+        found = first(
+            RouteKind.TEXT,
+            lambda r: text if r.predicate is not None and r.predicate(text) else None,
+        )
+        return found or fallback(event.text)
+    if isinstance(event, ChoiceSelected):
+        payload = parse_payload(event.payload)
+        if isinstance(payload, Command):
+            return _command(routes, payload.name.casefold(), payload.args, allowed)
+        for route in routes:
+            if route.kind is RouteKind.CHOICE and type(payload) is route.payload_type:
+                return Match(route, "", payload)
+        return fallback("")
     return first(
         RouteKind.EVENT,
         lambda r: "" if r.event_type is not None and isinstance(event, r.event_type) else None,

@@ -103,3 +103,11 @@ class Translator:
 
     def __call__(self, key: str, /, **params: object) -> str:
         return self.texts.get(self.language, key, **params)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary within `limit` characters, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip() + "…"

@@ -15,13 +15,16 @@ from db.repositories.announcements import approver_ids
 from db.repositories.audiences import resolve_members
 from db.repositories.outbox import Draft, enqueue_many
 
+# A message to write in each recipient's language: a translator in, replies out.
+Compose = Callable[[Translator], list[Reply]]
+
 
 async def notify_members(
     *,
     session: AsyncSession,
     member_ids: Collection[int],
     texts: Texts,
-    compose: Callable[[Translator], list[Reply]],
+    compose: Compose,
     now: datetime,
     channels: Collection[Channel],
     tag: str,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.dates import format_datetime
+from bot.core.payloads import Command
 from bot.core.replies import Choice, Choices, Reply
-from bot.core.router import COMMAND_PAYLOAD
 from bot.core.texts import Texts, Translator
 from bot.delivery.notices import notify_members
 from db.enums import Channel
@@ -36,9 +36,7 @@ def reminder_message(
         Choices(
             text=text,
             options=(
-                Choice(
-                    label=t("commands.materials.label"), payload=f"{COMMAND_PAYLOAD}:materials"
-                ),
+                Choice(label=t("commands.materials.label"), payload=Command("materials").pack()),
             ),
         )
     ]

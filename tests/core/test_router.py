@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import pytest
 
-from bot.core.authz import ANYONE
+from bot.core.authz import ADMINS, ANYONE, MEMBERS
 from bot.core.context import ChatContext, Context
 from bot.core.events import (
     ChatRef,
@@ -18,15 +18,23 @@ from bot.core.events import (
     StickerReceived,
     TextReceived,
 )
+from bot.core.payloads import Payload
 from bot.core.replies import Choice, Choices, Reply, ReplyError
 from bot.core.router import Router, find_chat_route, find_route, match_keyword, parse_command
-from db.enums import Channel, ChatKind
+from db.enums import Channel, ChatKind, Language, MemberStatus, Role
+from db.models import Member
 
 
 class Step(StrEnum):
     """A test flow."""
 
     ASK = "demo.ask"
+
+
+class Pick(Payload, prefix="test:pick"):
+    """A test button."""
+
+    language: Language
 
 
 router = Router("test")
@@ -36,8 +44,12 @@ async def _handler(_event: Event, _ctx: Context) -> list[Reply]:
     return []
 
 
+async def _pick(_pick: Pick, _ctx: Context) -> list[Reply]:
+    return []
+
+
 router.command("help", access=ANYONE)(_handler)
-router.choice("lang", access=ANYONE)(_handler)
+router.choice(Pick, access=ANYONE)(_pick)
 router.step(Step.ASK, access=ANYONE)(_handler)
 router.text(str.isdigit, access=ANYONE)(_handler)
 router.event(StickerReceived, access=ANYONE)(_handler)
@@ -53,7 +65,11 @@ def _text(text: str) -> TextReceived:
 
 def _kind(event: Event, step: str | None = None, group: bool = False) -> str | None:
     match = find_route([router], event, step=step, in_group=group, keywords=KEYWORDS)
-    return None if match is None else f"{match.route.kind.name}:{match.args}"
+    if match is None:
+        return None
+    if match.payload is not None:
+        return f"{match.route.kind.name}:{match.payload!r}"
+    return f"{match.route.kind.name}:{match.args}"
 
 
 def test_parse_command_strips_bot_name_and_keeps_arguments() -> None:
@@ -83,12 +99,17 @@ def test_keyword_prefix_only_outside_flows() -> None:
         (_text("/unknown"), None, "FALLBACK:/unknown"),
         (_text("hello"), None, "FALLBACK:hello"),
         (
-            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="lang:en"),
+            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="test:pick:en"),
             None,
-            "CHOICE:en",
+            "CHOICE:Pick(language=<Language.EN: 'en'>)",
         ),
         (
-            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="cmd:help x"),
+            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="test:pick:xx"),
+            None,
+            "FALLBACK:",
+        ),
+        (
+            ChoiceSelected(user=None, chat=CHAT, occurred_at=NOW, payload="cmd:help:x"),
             None,
             "COMMAND:x",
         ),
@@ -137,3 +158,52 @@ def test_only_chat_routes_answer_events_that_name_nobody() -> None:
     left = LeftGroup(user=None, chat=group, occurred_at=NOW)
     assert find_chat_route([chats], left) is None
     assert find_route([chats], left, step=None, in_group=True, keywords={}) is not None
+
+
+def _member(role: Role) -> Member:
+    return Member(organisation_id=1, role=role, language=Language.TH, status=MemberStatus.ACTIVE)
+
+
+def test_sub_commands_are_routes_of_their_own_chosen_by_who_may_use_them() -> None:
+    """`/announce status 3` takes its own route; a command's routes are picked by access."""
+    routes = Router("subs")
+
+    async def start(_event: Event, _ctx: Context) -> list[Reply]:
+        return []
+
+    async def status(_event: Event, _ctx: Context) -> list[Reply]:
+        return []
+
+    async def anyone(_event: Event, _ctx: Context) -> list[Reply]:
+        return []
+
+    routes.command("announce", access=MEMBERS)(start)
+    routes.command("announce", sub="status", access=MEMBERS)(status)
+    routes.command("invite", access=ADMINS)(_handler)
+    routes.command("invite", access=MEMBERS)(anyone)
+
+    def route(text: str, member: Member | None) -> tuple[object, str]:
+        match = find_route(
+            [routes],
+            _text(text),
+            step=None,
+            in_group=False,
+            keywords={},
+            allowed=lambda access: access.allows(member),
+        )
+        assert match is not None
+        return match.route.handler, match.args
+
+    officer, admin = _member(Role.OFFICER), _member(Role.ADMIN)
+    assert route("/announce status 3", officer) == (status, "3")
+    assert route("/announce STATUS", officer) == (status, "")
+    assert route("/announce statuses are late", officer) == (start, "statuses are late")
+    assert route("/announce", officer) == (start, "")
+    assert route("/invite x", admin) == (_handler, "x")
+    assert route("/invite x", officer) == (anyone, "x")
+    assert route("/invite x", None) == (_handler, "x")  # nobody may: the first one refuses
+
+
+def test_keywords_stay_loose_after_a_list_that_awaits_no_answer() -> None:
+    """A remembered state no step route answers leaves keywords loose: a search still works."""
+    assert _kind(_text("ช่วยเหลือ ทีหลัง"), "materials.shown") == "COMMAND:ทีหลัง"

@@ -412,7 +412,7 @@ async def test_notify_members_in_their_language_once(
         def compose(t: Translator) -> list[Reply]:
             return [
                 Choices(
-                    text=t("announce.refused.own"),
+                    text=t("announce.errors.refused.own"),
                     options=(Choice(label=t("announce.approve"), payload="ann:approve:1"),),
                 )
             ]

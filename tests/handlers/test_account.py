@@ -112,3 +112,13 @@ async def test_forget_erases_personal_data_and_audits(
         assert audit is not None and "Malee" not in str(audit.details)
     await member.send("/whoami")  # a newcomer again
     assert "รหัสเชิญ" in member.text
+
+
+async def test_issue10_unknown_language_is_named(register: Register) -> None:
+    """`/lang xx` says xx is not a language the bot speaks, then offers the two it does."""
+    member = await register("krabi", Role.OFFICER)
+    await member.send("/lang xx")
+    assert "ไม่รู้จักภาษา “xx”" in member.text
+    assert [option.label for option in member.options()] == ["ภาษาไทย", "English"]
+    await member.choose("English")
+    assert member.text == "Language set to English."

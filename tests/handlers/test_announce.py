@@ -15,8 +15,8 @@ from bot.core.replies import Cards, Choices, Text, reply_from_data
 from bot.core.texts import Texts
 from bot.delivery.announcements import release_due
 from bot.settings import Settings
-from db.enums import AnnouncementStatus, Channel, OutboxStatus, Role
-from db.models import Announcement, AuditLog, OutboundMessage
+from db.enums import AnnouncementStatus, Channel, OrganisationKind, OutboxStatus, Role
+from db.models import Announcement, AuditLog, Organisation, OutboundMessage
 from db.repositories.outbox import settle
 from handlers import ROUTERS
 from tests.chatdriver import ChatDriver
@@ -108,7 +108,7 @@ async def test_coordinator_needs_another_admins_approval(
     assert "To: all members (4 people)" in english[1].text
 
     await coordinator.press("ann:approve:1")  # the author cannot approve, not even by button
-    assert "เฉพาะผู้ดูแลระบบ depa เท่านั้น" in coordinator.text
+    assert "ไม่มีสิทธิ์ใช้คำสั่งนี้" in coordinator.text  # approving is declared admins-only
     await line_admin.press("ann:approve:1")
     assert line_admin.text == "อนุมัติประกาศ #1 แล้ว ระบบกำลังทยอยส่งถึง 4 คน"
     await telegram_admin.press("ann:approve:1")  # the second admin is too late
@@ -302,3 +302,75 @@ async def test_status_shows_counts_per_channel(
     assert "Time to deliver: 42 s" in admin.text
     await admin.send("/announce status 99")
     assert admin.text == "No announcement #99."
+
+
+async def test_issue10_list_lists_and_status_wants_a_number(register: Register) -> None:
+    """`/announce list` lists (it starts no announcement); `status abc` asks for digits."""
+    admin = await register("depa", Role.ADMIN)
+    await admin.send("/announce list")
+    assert admin.text == "ยังไม่มีประกาศ"
+    await compose(admin, "ประชุมวันศุกร์", "ทุกคน")
+    await admin.choose("ส่งเลย")
+    await admin.send("/announce list")
+    assert "#1 · " in admin.text and "ประชุมวันศุกร์" in admin.text
+    await admin.send("/announce status abc")
+    assert "เลขที่ประกาศต้องเป็นตัวเลข" in admin.text and "abc" in admin.text
+    await admin.send("/announce cancel")
+    assert "กรุณาระบุเลขที่ประกาศ" in admin.text
+
+
+async def test_issue10_every_city_can_be_picked_by_button(
+    register: Register, seeded_database: Database
+) -> None:
+    """The city picker pages through all 14 cities; each page fits a quick reply."""
+    admin = await register("depa", Role.ADMIN)
+    await admin.send("/announce")
+    await admin.send("ทดสอบ")
+    await admin.choose("ตามเมือง")
+    seen: list[str] = []
+    while True:
+        labels = [option.label for option in admin.options()]
+        assert len(labels) <= 13
+        seen += [label for label in labels if label not in {"เมืองอื่น ๆ ▶", "◀ ก่อนหน้า", "ยกเลิก"}]
+        if "เมืองอื่น ๆ ▶" not in labels:
+            break
+        await admin.choose("เมืองอื่น ๆ ▶")
+    async with seeded_database.sessions() as session:
+        cities = await session.scalars(
+            select(Organisation.name_th).where(Organisation.kind == OrganisationKind.CITY)
+        )
+        assert sorted(seen) == sorted(cities)
+    assert len(seen) == 14
+    await admin.choose(seen[-1])
+    assert f"ส่งถึง: สมาชิกของ {seen[-1]}" in admin.text
+
+
+async def test_issue10_an_announcement_that_reaches_nobody_says_so(register: Register) -> None:
+    """Nobody in the audience: not 'delivered', but that it reached nobody and why."""
+    admin = await register("depa", Role.ADMIN)
+    await compose(admin, "ถึงผู้บริหารยะลา", "ตามเมือง")
+    await admin.send("ยะลา")
+    await admin.choose("ส่งเลย")
+    assert admin.text == "ประกาศ #1 ไม่ได้ส่งถึงใครเลย: ไม่มีสมาชิกในกลุ่มผู้รับนี้"
+    await admin.send("/announce status 1")
+    assert "ประกาศ #1 · ไม่มีผู้รับ" in admin.text and "ส่งครบแล้ว" not in admin.text
+    await admin.send("/lang en")
+    await admin.send("/announce status 1")
+    assert "Announcement #1 · reached nobody" in admin.text
+    assert "nobody is in this audience" in admin.text
+
+
+async def test_issue10_chat_and_cli_agree_without_a_channel(
+    register: Register, seeded_database: Database, texts: Texts, clock: FrozenClock
+) -> None:
+    """With neither LINE nor Telegram configured, `/announce` says so at once, as the CLI does."""
+    admin = await register("depa", Role.ADMIN)
+    settings = Settings(_env_file=None, database_url=seeded_database.url)  # type: ignore[call-arg]
+    services = Services(settings=settings, texts=texts, clock=clock)
+    bare = Dispatcher(sessions=seeded_database.sessions, routers=ROUTERS, services=services)
+    same_admin = ChatDriver(bare, admin.user_id)
+    await same_admin.send("/announce")
+    assert "ยังไม่ได้ตั้งค่า LINE หรือ Telegram" in same_admin.text
+    await same_admin.send("/announce ประชุมด่วน")
+    assert "ยังไม่ได้ตั้งค่า LINE หรือ Telegram" in same_admin.text
+    assert await outbox(seeded_database) == []

@@ -76,3 +76,14 @@ async def test_groups_answer_commands_only(
     assert group.last == []
     await group.send("/help@citybot")
     assert "/materials" in group.text
+
+
+async def test_issue10_emoji_only_gets_a_friendly_nudge(register: Register) -> None:
+    """👍 or 🙏🙏 is a nod, answered kindly with the menu, not 'did not understand'."""
+    member = await register("phuket", Role.OFFICER)
+    for nod in ("👍", "🙏🙏", "😊 !"):
+        await member.send(nod)
+        assert "ขอบคุณ" in member.text and "ยังไม่เข้าใจ" not in member.text
+    await member.send("/lang en")
+    await member.send("👍")
+    assert "Thank you" in member.text

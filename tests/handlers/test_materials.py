@@ -67,3 +67,25 @@ async def test_materials_are_for_members(new_chat: Callable[..., ChatDriver]) ->
     chat = new_chat("u-x")
     await chat.send("/materials")
     assert "รหัสเชิญ" in chat.text
+
+
+async def test_issue10_typing_a_number_after_results_opens_that_one(register: Register) -> None:
+    """`2` after a list of materials opens the second, with its link; a new search still works."""
+    member = await register("khon-kaen", Role.OFFICER)
+    await member.send("/materials city data platform")
+    titles = card_titles(member)
+    assert len(titles) >= 2
+    await member.send("2")
+    assert titles[1] in member.text
+    assert "https://materials.test/citybot/" in member.text
+    await member.send("เอกสาร บทเรียนจากกรุงเวียนนา")
+    assert any("เวียนนา" in title for title in card_titles(member))
+    await member.send(str(len(card_titles(member)) + 1))  # past the list: how to find some
+    assert "ตามช่วงเวิร์กช็อป" in member.text
+
+
+async def test_issue10_a_number_with_no_list_shown_is_not_a_mystery(register: Register) -> None:
+    """A bare number before any list was shown offers the ways to browse, not 'not understood'."""
+    member = await register("yala", Role.OFFICER)
+    await member.send("3")
+    assert "ตามช่วงเวิร์กช็อป" in member.text and "ยังไม่เข้าใจ" not in member.text

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.clock import FrozenClock
 from bot.core.events import Followed, JoinedGroup
-from db.enums import Channel, ChatKind, Role
+from db.enums import Channel, ChatKind, OrganisationKind, Role
 from db.models import AuditLog, Chat, Consent, Identity, Invite, Member, Organisation
 from tests.chatdriver import ChatDriver
 from tests.conftest import Database, InviteFactory
@@ -184,3 +185,41 @@ async def test_registered_member_typing_a_code_is_told_so(
     member = await register("bangkok", Role.OFFICER)
     await member.send(await make_invite("bangkok", Role.EXECUTIVE))
     assert "ลงทะเบียนไว้แล้ว" in member.text
+
+
+@pytest.mark.parametrize(
+    ("org", "role", "purpose", "not_said"),
+    [
+        ("khon-kaen", Role.OFFICER, "your city's team", "your firm"),
+        ("test-firm", Role.PARTNER, "to your firm", "your city"),
+        ("depa", Role.ADMIN, "your work at depa", "your city"),
+    ],
+)
+async def test_issue10_consent_is_worded_for_the_role(
+    new_chat: Callable[..., ChatDriver],
+    make_invite: InviteFactory,
+    seeded_database: Database,
+    org: str,
+    role: Role,
+    purpose: str,
+    not_said: str,
+) -> None:
+    """A partner firm is not told its data serves its city: each role hears its own purpose."""
+    async with seeded_database.sessions() as session, session.begin():
+        session.add(
+            Organisation(
+                slug="test-firm", kind=OrganisationKind.PARTNER, name_th="บริษัท", name_en="Firm"
+            )
+        )
+    chat = new_chat(f"u-{role.value}", language="en")
+    await chat.send(await make_invite(org, role))
+    assert purpose in chat.text and not_said not in chat.text
+    await chat.send("what?")  # typed instead of choosing: asked again, in the same words
+    assert purpose in chat.text
+
+
+async def test_issue10_greeting_promises_only_what_the_bot_does(chat: ChatDriver) -> None:
+    """The greeting offers materials, announcements and reminders, not progress reports."""
+    await chat.send("/start")
+    assert "รายงานความคืบหน้า" not in chat.text
+    assert "รับเอกสาร" in chat.text and "แจ้งเตือนกำหนดการ" in chat.text

@@ -59,3 +59,25 @@ async def test_coordinator_invites_with_validation(register: Register) -> None:
     assert "ไม่มีสิทธิ์" in coordinator.text
     await coordinator.send("/invite khon-kaen executive")
     assert "สร้างรหัสเชิญแล้ว" in coordinator.text
+
+
+async def test_issue10_executive_asking_for_other_roles_is_told_what_they_may(
+    register: Register, seeded_database: Database
+) -> None:
+    """An executive's `/invite depa admin` creates nothing, says why and offers an officer code."""
+    executive = await register("saen-suk", Role.EXECUTIVE)
+    await executive.send("/invite depa admin")
+    assert "เชิญได้เฉพาะเจ้าหน้าที่ของ เมืองแสนสุข" in executive.text
+    async with seeded_database.sessions() as session:
+        assert (
+            list(
+                await session.scalars(
+                    select(Invite).where(Invite.created_by_member_id.is_not(None))
+                )
+            )
+            == []
+        )
+    await executive.choose("สร้างรหัสเชิญเจ้าหน้าที่")
+    assert "สร้างรหัสเชิญแล้ว" in executive.text
+    await executive.send("/invite officer")
+    assert "สร้างรหัสเชิญแล้ว" in executive.text

@@ -26,7 +26,7 @@ import yaml
 
 from bot.channels.line import graphemes
 from bot.channels.line.render import MAX_LABEL, postback_data
-from bot.core.router import COMMAND_PAYLOAD
+from bot.core.payloads import Command
 from bot.core.texts import Texts
 from db.enums import Language, Role
 
@@ -124,7 +124,7 @@ def _areas(rows: Sequence[Sequence[str]], width: int, height: int, texts: Texts)
                     "action": {
                         "type": "postback",
                         "label": graphemes.cut(label, MAX_LABEL),
-                        "data": postback_data(f"{COMMAND_PAYLOAD}:{command}"),
+                        "data": postback_data(Command(command).pack()),
                         "displayText": label,
                     },
                 }

@@ -50,20 +50,26 @@ def _run_cli(line: LineHarness) -> str:
 async def test_richmenu_command_twice_sets_up_once_then_changes_nothing(
     line: LineHarness, make_invite: InviteFactory
 ) -> None:
-    """Run 1: three menus, newcomers' default, members linked by role; run 2 writes nothing."""
+    """Run 1: four menus, newcomers' default, members linked by role; run 2 writes nothing."""
     executive = await _onboard(line, make_invite, "khon-kaen", Role.EXECUTIVE)
     officer = await _onboard(line, make_invite, "khon-kaen", Role.OFFICER)
+    coordinator = await _onboard(line, make_invite, "depa", Role.COORDINATOR)
     newcomer = user_id()
     await line.deliver(line.events.follow(newcomer))
 
     first = await asyncio.to_thread(_run_cli, line)
     api = line.api
     names = {menu["name"].split(":")[1]: key for key, menu in api.rich_menus.items()}
-    assert set(names) == {"newcomers", "members", "leads"}
+    assert set(names) == {"newcomers", "members", "leads", "staff"}
     assert set(api.rich_menu_images) == set(api.rich_menus)
     assert api.default_rich_menu == names["newcomers"]
-    assert api.user_rich_menus == {executive: names["leads"], officer: names["members"]}
+    assert api.user_rich_menus == {
+        executive: names["leads"],
+        officer: names["members"],
+        coordinator: names["staff"],
+    }
     assert "linked 1 accounts to leads" in first
+    assert "linked 1 accounts to staff" in first
 
     writes = len(api.writes)
     second = await asyncio.to_thread(_run_cli, line)
@@ -159,3 +165,12 @@ def test_an_image_of_the_wrong_size_is_refused(tmp_path: Path, menus_texts: Text
         (folder / image.name).write_bytes(image.read_bytes())
     with pytest.raises(RichMenuError, match="2500×1686 PNG"):
         load_menus(tmp_path, menus_texts)
+
+
+async def test_issue10_depa_staff_have_an_announce_tile(menus_texts: Texts) -> None:
+    """Coordinators and admins see a menu with Announce; nobody else's menu offers it."""
+    for menu in load_menus(DEFAULT_CONTENT_DIR, menus_texts):
+        commands = {area["action"]["data"] for area in menu.request["areas"]}
+        offers_announce = "1|cmd:announce" in commands
+        staff = {Role.COORDINATOR, Role.ADMIN}
+        assert offers_announce == (set(menu.roles) == staff), menu.key

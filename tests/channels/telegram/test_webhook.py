@@ -23,6 +23,12 @@ from tests.conftest import InviteFactory
 from tests.fakes.telegram_updates import group_chat
 
 
+def city_consent(texts: Texts, language: Language) -> str:
+    """The consent question as a city's officer or executive reads it."""
+    purpose = texts.get(language, "consent.purpose.city")
+    return texts.get(language, "consent.question", purpose=purpose)
+
+
 def head(texts: Texts, language: Language, key: str) -> str:
     """The fixed start of a message (before its first placeholder), as Telegram receives it."""
     return html.escape(texts.by_language[language][key].split("{", 1)[0], quote=False)
@@ -39,7 +45,7 @@ async def test_onboarding_by_deep_link_and_consent_buttons(
     consent = asked[-1]
     assert consent["chat_id"] == SOMCHAI.id
     assert consent["parse_mode"] == "HTML"
-    assert consent["text"] == html.escape(texts.get(Language.TH, "consent.question"), quote=False)
+    assert consent["text"] == html.escape(city_consent(texts, Language.TH), quote=False)
     keys = [key for row in consent["reply_markup"]["inline_keyboard"] for key in row]
     assert [(k["text"], k["callback_data"]) for k in keys] == [
         (texts.get(Language.TH, "consent.accept"), "1|consent:yes"),
@@ -81,9 +87,7 @@ async def test_onboarding_by_typed_code_in_english(
     assert texts_of(greeted)[0] == html.escape(
         texts.get(Language.EN, "onboarding.greeting"), quote=False
     )
-    assert texts_of(asked)[-1] == html.escape(
-        texts.get(Language.EN, "consent.question"), quote=False
-    )
+    assert texts_of(asked)[-1] == html.escape(city_consent(texts, Language.EN), quote=False)
     await telegram.presses(ANNA, texts.get(Language.EN, "consent.accept"))
     member = await telegram.member_of(ANNA)
     assert member is not None
@@ -99,9 +103,7 @@ async def test_an_edited_code_is_read_again(
 
     calls = await telegram.deliver(telegram.updates.edited_text(SOMCHAI, code))
 
-    assert texts_of(calls)[-1] == html.escape(
-        texts.get(Language.TH, "consent.question"), quote=False
-    )
+    assert texts_of(calls)[-1] == html.escape(city_consent(texts, Language.TH), quote=False)
 
 
 async def test_a_duplicate_update_is_stored_and_answered_once(telegram: TelegramHarness) -> None:

@@ -1,4 +1,8 @@
-"""Help, and everything nobody else answered: unknown words, stickers, files, group arrivals."""
+"""Help, and everything nobody else answered: unknown words, stickers, files, group arrivals.
+
+The router of the help feature; it has no use cases of its own (no service), only answers, and
+its fallback must stay the last route of all (`handlers.ROUTERS`).
+"""
 
 from __future__ import annotations
 
@@ -15,15 +19,10 @@ from bot.core.events import (
 )
 from bot.core.replies import Reply, Text
 from bot.core.router import Router, parse_command
-from handlers.menu import main_menu, menu_commands
+from handlers.menu import command_list, main_menu
 from handlers.onboarding import greet
 
 router = Router("help")
-
-
-def command_list(ctx: Context) -> str:
-    """One line per command this person may use."""
-    return "\n".join(ctx.t(f"commands.{name}.help") for name in menu_commands(ctx))
 
 
 @router.command("help", "menu", access=ANYONE)
@@ -81,4 +80,8 @@ async def fallback(event: Event, ctx: Context) -> list[Reply]:
         command = parse_command(event.text)
         if command is not None:
             return [main_menu(ctx, ctx.t("help.unknown_command", command=command[0][:32]))]
+        if not any(
+            char.isalnum() for char in event.text
+        ):  # 👍, 🙏🙏, "..." : a nod, not a question
+            return [main_menu(ctx, ctx.t("help.emoji"))]
     return [main_menu(ctx, ctx.t("help.unknown"))]

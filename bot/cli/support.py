@@ -1,7 +1,7 @@
 """What every `citybot` command shares: operator errors, settings, one database unit of work.
 
-Kept apart from bot/cli.py so that command groups in their own modules (announcements, the
-channels' tools) can use it without importing the root command, which imports them.
+Kept apart from the root command (`bot/cli/__init__.py`) so that each command group's module
+can use it without importing the root, which imports them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import DATABASE_CONNECT_TIMEOUT_SECONDS, database_engine, require_sqlite_directory
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
+from db.enums import ROLES_BY_KIND, Role
+from db.models import Organisation
+from db.repositories import organisations as organisation_repo
 from db.session import create_session_factory
 
 T = TypeVar("T")
@@ -114,3 +117,38 @@ def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]])
 def local_minute(moment: datetime, settings: Settings) -> str:
     """`moment` in the display time zone, to the minute, ISO 8601."""
     return moment.astimezone(settings.timezone).isoformat(timespec="minutes")
+
+
+async def find_organisation(session: AsyncSession, slug: str) -> Organisation:
+    """The organisation `slug`, or a CommandError listing the known slugs."""
+    organisation = await organisation_repo.get_organisation(session=session, slug=slug)
+    if organisation is not None:
+        return organisation
+    known = [org.slug for org in await organisation_repo.list_organisations(session=session)]
+    if not known:
+        raise CommandError(
+            f"unknown organisation {slug!r}: the database has none yet; run `citybot seed`"
+        )
+    raise CommandError(f"unknown organisation {slug!r} (known: {', '.join(sorted(known))})")
+
+
+def parse_role(name: str) -> Role:
+    """The role called `name`, or a CommandError listing the roles."""
+    try:
+        return Role(name)
+    except ValueError:
+        raise CommandError(
+            f"unknown role {name!r} (roles: {', '.join(r.value for r in Role)})"
+        ) from None
+
+
+def require_fit(organisation: Organisation, role: Role) -> None:
+    """A CommandError unless `role` exists in organisations of this kind."""
+    fitting = ROLES_BY_KIND[organisation.kind]
+    if role not in fitting:
+        kind = organisation.kind.value
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise CommandError(
+            f"role {role.value!r} does not fit {organisation.slug!r}, {article} {kind} "
+            f"(it takes {' or '.join(sorted(fitting))})"
+        )

@@ -1,7 +1,7 @@
 """`citybot line …`: the LINE channel's operator tools (rich menus).
 
-The SDK and the database are reached inside the commands, so the rest of the CLI starts without
-loading them.
+Thin: the command calls `bot.channels.line.richmenu` and prints. The SDK and the database are
+reached inside it, so the rest of the CLI starts without loading them.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import asyncio
 
 import typer
 
-from bot.cli_support import CommandError, database_errors, load_cli_settings
+from bot.app import App
+from bot.cli.support import CommandError, database_errors, load_cli_settings
 
-line_cli = typer.Typer(help="The LINE channel: rich menus.", no_args_is_help=True)
+app = typer.Typer(help="The LINE channel: rich menus.", no_args_is_help=True)
 
 
-@line_cli.command("richmenu")
+@app.command("richmenu")
 def richmenu() -> None:
     """Create or update the rich menus, set the default and link members' menus by role."""
-    from bot.app import App
     from bot.channels.line import LineChannel
     from bot.channels.line.api import LineApiError, LineUnavailable
     from bot.channels.line.richmenu import (
@@ -40,16 +40,16 @@ def richmenu() -> None:
         raise CommandError(str(error)) from None
 
     async def run() -> SyncReport:
-        app = App.create(settings)
+        bot = App.create(settings)
         try:
-            async with app.sessions() as session:
+            async with bot.sessions() as session:
                 accounts = await reachable_accounts(session=session, channel=Channel.LINE)
-            line = app.adapters[Channel.LINE]
+            line = bot.adapters[Channel.LINE]
             assert isinstance(line, LineChannel)
             await line.start()
             return await sync_rich_menus(api=line.api, menus=menus, accounts=accounts)
         finally:
-            await app.close()
+            await bot.close()
 
     try:
         with database_errors(settings):

@@ -1,0 +1,161 @@
+"""Registration's use cases: invite codes checked and throttled, members registered, groups bound.
+
+Plain functions over a session, with no replies and no platform: chat calls them today, and the
+console's `--as` and the dashboard may tomorrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import Language, Role
+from db.models import Chat, Identity, Invite, Member, Organisation
+from db.repositories import audit
+from db.repositories.accounts import register_member
+from db.repositories.invites import get_invite, invite_usable, redeem_invite
+from db.repositories.organisations import get_organisation_by_id
+
+MAX_WRONG_CODES = 5
+THROTTLE_WINDOW = timedelta(hours=1)
+CODE_REJECTED = "onboarding.code_rejected"
+TEAM_ROLES = frozenset({Role.EXECUTIVE, Role.OFFICER})
+
+
+def throttle_target(identity: Identity) -> str:
+    """Wrong codes are counted per chat account."""
+    return f"identity:{identity.id}"
+
+
+async def throttled_until(
+    *, session: AsyncSession, identity: Identity, now: datetime
+) -> datetime | None:
+    """When this account may try again, if it has used up its wrong guesses."""
+    count, oldest = await audit.count_since(
+        session=session,
+        action=CODE_REJECTED,
+        target=throttle_target(identity),
+        since=now - THROTTLE_WINDOW,
+    )
+    if count < MAX_WRONG_CODES or oldest is None:
+        return None
+    return oldest + THROTTLE_WINDOW
+
+
+async def count_wrong_code(
+    *, session: AsyncSession, identity: Identity, reason: str, now: datetime
+) -> datetime | None:
+    """Record a wrong guess; when the account may guess again, if that used up its tries."""
+    await audit.record(
+        session=session,
+        action=CODE_REJECTED,
+        now=now,
+        target=throttle_target(identity),
+        details={"reason": reason},
+    )
+    return await throttled_until(session=session, identity=identity, now=now)
+
+
+def rejection_reason(invite: Invite | None, now: datetime) -> str | None:
+    """Why `invite` cannot be used now (`unknown`, `revoked`, `expired`, `used_up`), or None."""
+    if invite is None:
+        return "unknown"
+    if invite.revoked_at is not None:
+        return "revoked"
+    if invite.expires_at <= now:
+        return "expired"
+    if invite.uses >= invite.max_uses:
+        return "used_up"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class UsableInvite:
+    """An invite that may be redeemed now, with the organisation it joins."""
+
+    invite: Invite
+    organisation: Organisation
+
+
+async def find_usable_invite(
+    *, session: AsyncSession, code: str, now: datetime
+) -> UsableInvite | str:
+    """The invite behind `code` and its organisation, or why it cannot be used."""
+    invite = await get_invite(session=session, code=code)
+    reason = rejection_reason(invite, now)
+    if reason is not None or invite is None:
+        return reason or "unknown"
+    organisation = await get_organisation_by_id(
+        session=session, organisation_id=invite.organisation_id
+    )
+    return UsableInvite(invite, organisation)
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A member just registered, and their organisation."""
+
+    member: Member
+    organisation: Organisation
+
+
+async def register(
+    *,
+    session: AsyncSession,
+    identity: Identity,
+    invite_id: int,
+    display_name: str | None,
+    language: Language,
+    now: datetime,
+) -> Registration | None:
+    """Redeem the invite and register the member with consent, audited; None if it went stale."""
+    invite = await session.get(Invite, invite_id)
+    if invite is None or not invite_usable(invite, now=now):
+        return None
+    if not await redeem_invite(session=session, invite=invite, now=now):
+        return None
+    member = await register_member(
+        session=session,
+        identity=identity,
+        organisation_id=invite.organisation_id,
+        role=invite.role,
+        display_name=display_name,
+        language=language,
+        now=now,
+    )
+    organisation = await get_organisation_by_id(
+        session=session, organisation_id=member.organisation_id
+    )
+    await audit.record(
+        session=session,
+        action="member.register",
+        now=now,
+        actor_member_id=member.id,
+        target=f"organisation:{organisation.slug}",
+        details={"role": member.role.value, "invite_id": invite.id},
+    )
+    return Registration(member, organisation)
+
+
+async def decline(*, session: AsyncSession, identity: Identity) -> None:
+    """Consent refused: the chat account goes, and its conversation state with it."""
+    await session.delete(identity)
+
+
+async def bind_group(
+    *, session: AsyncSession, chat: Chat, organisation_id: int, actor: Member | None, now: datetime
+) -> Organisation:
+    """Make `chat` the team chat of a city (the caller checked the role), audited."""
+    organisation = await get_organisation_by_id(session=session, organisation_id=organisation_id)
+    chat.organisation_id = organisation.id
+    await audit.record(
+        session=session,
+        action="chat.bind",
+        now=now,
+        actor_member_id=actor.id if actor else None,
+        target=f"chat:{chat.id}",
+        details={"organisation": organisation.slug},
+    )
+    return organisation
