@@ -1,0 +1,74 @@
+"""The whole domain as typed SQLAlchemy models, one module per part of it.
+
+Uniques and indexes follow the access paths: identities by (channel, external id), the inbox by
+(channel, event key), the outbox by (status, next attempt), content rows by their stable slugs.
+Everything is importable from `db.models`, as Alembic and the repositories expect.
+"""
+
+from db.models.messaging import (
+    Announcement,
+    AuditLog,
+    ChannelCursor,
+    ConversationState,
+    InboundEvent,
+    OutboundMessage,
+    SchedulerLease,
+)
+from db.models.people import (
+    Chat,
+    Consent,
+    Domain,
+    Identity,
+    Invite,
+    LinkCode,
+    Member,
+    Organisation,
+    OrganisationDomain,
+)
+from db.models.programme import (
+    Competition,
+    CompetitionEntry,
+    Deadline,
+    FaqEntry,
+    Material,
+    Milestone,
+    PartnershipInterest,
+    PartnershipOffer,
+    Plan,
+    ProgressUpdate,
+    Reminder,
+    Workshop,
+    WorkshopSession,
+)
+
+__all__ = [
+    "Announcement",
+    "AuditLog",
+    "ChannelCursor",
+    "Chat",
+    "Competition",
+    "CompetitionEntry",
+    "Consent",
+    "ConversationState",
+    "Deadline",
+    "Domain",
+    "FaqEntry",
+    "Identity",
+    "InboundEvent",
+    "Invite",
+    "LinkCode",
+    "Material",
+    "Member",
+    "Milestone",
+    "Organisation",
+    "OrganisationDomain",
+    "OutboundMessage",
+    "PartnershipInterest",
+    "PartnershipOffer",
+    "Plan",
+    "ProgressUpdate",
+    "Reminder",
+    "SchedulerLease",
+    "Workshop",
+    "WorkshopSession",
+]

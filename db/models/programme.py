@@ -1,0 +1,252 @@
+"""What the programme is made of: workshops and materials, FAQ, plans and progress,
+competitions and their deadlines, partnership offers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, TimestampMixin, utcnow
+from db.enums import (
+    Channel,
+    InterestStatus,
+    MaterialKind,
+    MilestoneStatus,
+    OfferStatus,
+    PlanKind,
+    ReminderStatus,
+)
+from db.models.ids import BigId
+
+
+class Workshop(TimestampMixin, Base):
+    """A workshop of the programme, such as the Smart City Framework Development Workshop."""
+
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date)
+    venue_th: Mapped[str | None] = mapped_column(String(300))
+    venue_en: Mapped[str | None] = mapped_column(String(300))
+    partners: Mapped[list[str]] = mapped_column(default=list)
+
+
+class WorkshopSession(TimestampMixin, Base):
+    """One session of a workshop; materials belong to sessions."""
+
+    __tablename__ = "workshop_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+    starts_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("workshop_id", "slug"),)
+
+
+class Material(TimestampMixin, Base):
+    """Workshop content: slides, toolkits, recordings, links; sent as cards with links."""
+
+    __tablename__ = "materials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_sessions.id", ondelete="CASCADE"), index=True
+    )
+    domain_id: Mapped[int | None] = mapped_column(ForeignKey("domains.id"), index=True)
+    kind: Mapped[MaterialKind]
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    summary_th: Mapped[str] = mapped_column(Text)
+    summary_en: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(1000))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class FaqEntry(TimestampMixin, Base):
+    """A frequently asked question with its answer in both languages."""
+
+    __tablename__ = "faq_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    question_th: Mapped[str] = mapped_column(Text)
+    question_en: Mapped[str] = mapped_column(Text)
+    answer_th: Mapped[str] = mapped_column(Text)
+    answer_en: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Plan(TimestampMixin, Base):
+    """One of a city's three plan documents."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    kind: Mapped[PlanKind]
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("organisation_id", "kind"),)
+
+
+class Milestone(TimestampMixin, Base):
+    """A step of a city's plan, from the programme's milestone template."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    domain_id: Mapped[int | None] = mapped_column(ForeignKey("domains.id"), index=True)
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    position: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime | None]
+    status: Mapped[MilestoneStatus] = mapped_column(default=MilestoneStatus.NOT_STARTED)
+    percent: Mapped[int] = mapped_column(default=0)
+    last_update_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("plan_id", "key"), Index(None, "status", "due_at"))
+
+
+class ProgressUpdate(Base):
+    """A report on a milestone: status, percent, note, evidence, and who/when/which channel."""
+
+    __tablename__ = "progress_updates"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    milestone_id: Mapped[int] = mapped_column(
+        ForeignKey("milestones.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[MilestoneStatus]
+    percent: Mapped[int]
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(1000))
+    channel: Mapped[Channel | None]
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Competition(TimestampMixin, Base):
+    """depa's competition for city development plans."""
+
+    __tablename__ = "competitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    description_th: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    rules_url: Mapped[str | None] = mapped_column(String(1000))
+
+
+class CompetitionEntry(TimestampMixin, Base):
+    """A city entered in a competition (the 'entrants' audience)."""
+
+    __tablename__ = "competition_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    submitted_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("competition_id", "organisation_id"),)
+
+
+class Deadline(TimestampMixin, Base):
+    """A competition stage with its due time."""
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80))
+    title_th: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    description_th: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (UniqueConstraint("competition_id", "slug"),)
+
+
+class Reminder(TimestampMixin, Base):
+    """A reminder of a deadline at an offset before it; the scheduler picks up what is due."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
+    offset_minutes: Mapped[int]
+    remind_at: Mapped[datetime]
+    status: Mapped[ReminderStatus] = mapped_column(default=ReminderStatus.PENDING)
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("deadline_id", "offset_minutes"),
+        Index(None, "status", "remind_at"),
+    )
+
+
+class PartnershipOffer(TimestampMixin, Base):
+    """A firm's offer to cities, in one domain."""
+
+    __tablename__ = "partnership_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), index=True)
+    created_by_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[OfferStatus] = mapped_column(default=OfferStatus.OPEN)
+
+
+class PartnershipInterest(TimestampMixin, Base):
+    """A city's interest in an offer; depa introduces the two."""
+
+    __tablename__ = "partnership_interests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("partnership_offers.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[InterestStatus] = mapped_column(default=InterestStatus.EXPRESSED)
+
+    __table_args__ = (UniqueConstraint("offer_id", "organisation_id"),)
