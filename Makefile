@@ -15,7 +15,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 PYTEST_ARGS ?=
 
-# PyThaiNLP must use only what ships in its wheel and never try to download (DESIGN §5).
+# PyThaiNLP must use only what ships in its wheel and never try to download anything.
 export PYTHAINLP_OFFLINE := 1
 export PYTHAINLP_READ_ONLY := 1
 

@@ -3,7 +3,7 @@
 APScheduler fires interval triggers in every process that runs it; a database lease makes only
 the holder do the work, so several `citybot serve`/`worker` processes never send a reminder twice.
 Reminders themselves are rows in our tables: a job picks up what is due, nothing lives in a job
-store (DESIGN §5: APScheduler job stores must not be shared between processes).
+store (APScheduler's job stores must not be shared between processes).
 """
 
 from __future__ import annotations

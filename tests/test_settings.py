@@ -1,4 +1,4 @@
-"""Settings: DESIGN §4 defaults, `.env` reading, and start-up errors that name the variable."""
+"""Settings: documented defaults, `.env` reading, and start-up errors that name the variable."""
 
 from __future__ import annotations
 

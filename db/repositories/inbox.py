@@ -270,7 +270,8 @@ async def redact_message(
 
     The payload is replaced by a marker rather than the row deleted, so the event key still
     dedupes a redelivery of the message; a pending row then reads as nothing to answer.
-    `since` bounds the scan (LINE allows taking a message back for 24 hours).
+    `since` bounds the scan (LINE allows taking a message back for 24 hours; the caller's
+    window is twice that, for late redeliveries).
     """
     statement = (
         update(InboundEvent)
