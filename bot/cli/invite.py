@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -22,6 +22,7 @@ from db.models import Invite, Organisation
 from db.repositories import audit
 from db.repositories import invites as invite_repo
 from db.repositories import organisations as organisation_repo
+from db.repositories.invites import invite_state
 from handlers.team import service as team
 
 app = typer.Typer(help="Invite codes that let people register.", no_args_is_help=True)
@@ -110,21 +111,12 @@ def list_invites(
     expires = f"EXPIRES ({settings.citybot_timezone})"
     typer.echo(f"{'CODE':<10}{'ORGANISATION':<22}{'ROLE':<13}{'USES':<7}{expires:<24}STATE")
     for invite in found:
+        state = invite_state(invite, now=now).value.replace("_", " ")
         typer.echo(
             f"{invite.code:<10}{slugs[invite.organisation_id]:<22}{invite.role.value:<13}"
             f"{f'{invite.uses}/{invite.max_uses}':<7}"
-            f"{local_minute(invite.expires_at, settings):<24}{_state(invite, now)}"
+            f"{local_minute(invite.expires_at, settings):<24}{state}"
         )
-
-
-def _state(invite: Invite, now: datetime) -> str:
-    if invite.revoked_at is not None:
-        return "revoked"
-    if invite.expires_at <= now:
-        return "expired"
-    if invite.uses >= invite.max_uses:
-        return "used up"
-    return "usable"
 
 
 @app.command("revoke")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,9 +66,29 @@ async def get_invite(*, session: AsyncSession, code: str) -> Invite | None:
     return await session.scalar(select(Invite).where(Invite.code == normalise_code(code)))
 
 
+class InviteState(StrEnum):
+    """Where an invite stands at a moment: usable, or why not."""
+
+    USABLE = "usable"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+def invite_state(invite: Invite, *, now: datetime) -> InviteState:
+    """Whether `invite` may be used at `now`, and if not, why (revocation first)."""
+    if invite.revoked_at is not None:
+        return InviteState.REVOKED
+    if invite.expires_at <= now:
+        return InviteState.EXPIRED
+    if invite.uses >= invite.max_uses:
+        return InviteState.USED_UP
+    return InviteState.USABLE
+
+
 def invite_usable(invite: Invite, *, now: datetime) -> bool:
     """Not revoked, not expired, uses left."""
-    return invite.revoked_at is None and invite.expires_at > now and invite.uses < invite.max_uses
+    return invite_state(invite, now=now) is InviteState.USABLE
 
 
 async def redeem_invite(*, session: AsyncSession, invite: Invite, now: datetime) -> bool:

@@ -130,6 +130,21 @@ async def _record(
     )
 
 
+async def _checked(
+    session: AsyncSession,
+    text: str,
+    spec: str,
+    at: datetime | None,
+    channels: Collection[Channel],
+    now: datetime,
+) -> tuple[str, datetime | None, Target]:
+    """Every check of a new announcement, before anything is stored: text, time, audience."""
+    require_channels(channels)
+    body = check_text(text)
+    when = check_time(at, now)
+    return body, when, await target_of(session=session, spec=spec, channels=channels)
+
+
 @dataclass(frozen=True, slots=True)
 class Sent:
     """An announcement sent (or scheduled) by an admin or the operator."""
@@ -157,10 +172,7 @@ async def send(
     """
     if author is not None and author.role is not Role.ADMIN:
         raise AnnounceError("not_admin")
-    require_channels(channels)
-    body = check_text(text)
-    when = check_time(at, now)
-    target = await target_of(session=session, spec=spec, channels=channels)
+    body, when, target = await _checked(session, text, spec, at, channels, now)
     announcement = await announcement_repo.create_announcement(
         session=session,
         author_member_id=author.id if author else None,
@@ -213,10 +225,7 @@ async def submit(
     request: Callable[[Announcement, Target], Compose],
 ) -> Submitted:
     """Store a coordinator's announcement to await approval, and ask every other admin."""
-    require_channels(channels)
-    body = check_text(text)
-    when = check_time(at, now)
-    target = await target_of(session=session, spec=spec, channels=channels)
+    body, when, target = await _checked(session, text, spec, at, channels, now)
     announcement = await announcement_repo.create_announcement(
         session=session,
         author_member_id=author.id,

@@ -20,18 +20,8 @@ from bot.delivery.notices import Compose
 from db.enums import AnnouncementStatus, Role
 from db.models import Announcement, Competition, Domain, Member, Organisation
 from db.repositories.audiences import AudienceKind
+from handlers.announce import payloads as buttons
 from handlers.announce import service
-from handlers.announce.payloads import (
-    AUDIENCE_BUTTONS,
-    Approve,
-    AudiencePicked,
-    CityPage,
-    CityPicked,
-    DomainPicked,
-    Reject,
-    Step,
-    StepPressed,
-)
 
 CITIES_PER_PAGE = 10  # with "more", "back" and "cancel", within a quick reply's 13
 PENDING_EXCERPT = 120
@@ -79,7 +69,9 @@ def error(ctx: Context, problem: service.AnnounceError) -> list[Reply]:
 
 def discard_choice(ctx: Context) -> Choice:
     """The way out of the flow, offered at every step."""
-    return Choice(label=ctx.t("announce.discard"), payload=StepPressed(Step.DISCARD).pack())
+    return Choice(
+        label=ctx.t("announce.discard"), payload=buttons.StepPressed(buttons.Step.DISCARD).pack()
+    )
 
 
 def ask_text(ctx: Context) -> Choices:
@@ -93,12 +85,18 @@ def ask_text(ctx: Context) -> Choices:
 def audience_question(ctx: Context) -> Choices:
     """Whom to: the common audiences, then domain and city pickers."""
     options = [
-        Choice(label=ctx.t(f"announce.choose.{key}"), payload=AudiencePicked(kind, value).pack())
-        for key, kind, value in AUDIENCE_BUTTONS
+        Choice(
+            label=ctx.t(f"announce.choose.{key}"),
+            payload=buttons.AudiencePicked(kind, value).pack(),
+        )
+        for key, kind, value in buttons.AUDIENCE_BUTTONS
     ]
     options += [
-        Choice(label=ctx.t("announce.choose.domain"), payload=StepPressed(Step.DOMAINS).pack()),
-        Choice(label=ctx.t("announce.choose.city"), payload=CityPage(0).pack()),
+        Choice(
+            label=ctx.t("announce.choose.domain"),
+            payload=buttons.StepPressed(buttons.Step.DOMAINS).pack(),
+        ),
+        Choice(label=ctx.t("announce.choose.city"), payload=buttons.CityPage(0).pack()),
         discard_choice(ctx),
     ]
     return Choices(text=ctx.t("announce.ask_audience"), options=tuple(options))
@@ -107,7 +105,7 @@ def audience_question(ctx: Context) -> Choices:
 def domain_question(ctx: Context, domains: list[Domain]) -> Choices:
     """The domains as buttons."""
     options = [
-        Choice(label=ctx.local(domain, "name"), payload=DomainPicked(domain.id).pack())
+        Choice(label=ctx.local(domain, "name"), payload=buttons.DomainPicked(domain.id).pack())
         for domain in domains[: MAX_CHOICES - 1]
     ]
     return Choices(text=ctx.t("announce.ask_domain"), options=(*options, discard_choice(ctx)))
@@ -120,15 +118,18 @@ def city_question(ctx: Context, cities: list[Organisation], page: int) -> Choice
     page = min(max(page, 0), pages - 1)
     shown = cities[page * CITIES_PER_PAGE : (page + 1) * CITIES_PER_PAGE]
     options = [
-        Choice(label=ctx.local(city, "name"), payload=CityPicked(city.id).pack()) for city in shown
+        Choice(label=ctx.local(city, "name"), payload=buttons.CityPicked(city.id).pack())
+        for city in shown
     ]
     if page + 1 < pages:
         options.append(
-            Choice(label=ctx.t("announce.more_cities"), payload=CityPage(page + 1).pack())
+            Choice(label=ctx.t("announce.more_cities"), payload=buttons.CityPage(page + 1).pack())
         )
     if page > 0:
         options.append(
-            Choice(label=ctx.t("announce.previous_cities"), payload=CityPage(page - 1).pack())
+            Choice(
+                label=ctx.t("announce.previous_cities"), payload=buttons.CityPage(page - 1).pack()
+            )
         )
     text = ctx.t("announce.ask_city", organisations=listed)
     return Choices(text=text, options=(*options, discard_choice(ctx)))
@@ -150,10 +151,10 @@ def preview(ctx: Context, text: str, target: service.Target, at: datetime | None
     else:
         send_key = "announce.confirm_schedule" if at else "announce.send_now"
     options = (
-        Choice(label=ctx.t(send_key), payload=StepPressed(Step.SEND).pack()),
+        Choice(label=ctx.t(send_key), payload=buttons.StepPressed(buttons.Step.SEND).pack()),
         Choice(
             label=ctx.t("announce.change_time" if at else "announce.schedule"),
-            payload=StepPressed(Step.SCHEDULE).pack(),
+            payload=buttons.StepPressed(buttons.Step.SCHEDULE).pack(),
         ),
         discard_choice(ctx),
     )
@@ -236,8 +237,8 @@ def approval_request(
 def decision_choices(t: Translator, announcement_id: int) -> tuple[Choice, Choice]:
     """Approve and reject, as buttons."""
     return (
-        Choice(label=t("announce.approve"), payload=Approve(announcement_id).pack()),
-        Choice(label=t("announce.reject"), payload=Reject(announcement_id).pack()),
+        Choice(label=t("announce.approve"), payload=buttons.Approve(announcement_id).pack()),
+        Choice(label=t("announce.reject"), payload=buttons.Reject(announcement_id).pack()),
     )
 
 

@@ -16,7 +16,7 @@ from bot.core.events import Event, TextReceived
 from bot.core.replies import MAX_CARDS, Reply, Text
 from bot.core.router import Router
 from bot.core.texts import shorten
-from db.models import Material
+from db.models import Domain, Material, WorkshopSession
 from handlers.materials import service, views
 from handlers.materials.payloads import Browse, BrowseBy, DomainPage, SessionPage
 
@@ -78,27 +78,35 @@ async def browse_by(chosen: BrowseBy, ctx: Context) -> list[Reply]:
     return [views.session_choices(ctx, sessions)]
 
 
+async def show_page(
+    ctx: Context,
+    found: tuple[WorkshopSession | Domain, list[Material]] | None,
+    heading: str,
+    page: int,
+    more: SessionPage | DomainPage,
+) -> list[Reply]:
+    """Page `page` of a session's or domain's materials, headed by its `heading` field."""
+    if found is None:
+        return [Text(text=ctx.t("materials.empty"))]
+    subject, items = found
+    return await show(ctx, items[page * MAX_CARDS :], ctx.local(subject, heading), more)
+
+
 @router.choice(SessionPage, access=MEMBERS)
 async def session_page(chosen: SessionPage, ctx: Context) -> list[Reply]:
     """A page of one workshop session's materials."""
     found = await service.of_session(session=ctx.session, session_id=chosen.session_id)
-    if found is None:
-        return [Text(text=ctx.t("materials.empty"))]
-    workshop_session, items = found
     more = SessionPage(chosen.session_id, chosen.page + 1)
-    heading = ctx.local(workshop_session, "title")
-    return await show(ctx, items[chosen.page * MAX_CARDS :], heading, more)
+    return await show_page(ctx, found, "title", chosen.page, more)
 
 
 @router.choice(DomainPage, access=MEMBERS)
 async def domain_page(chosen: DomainPage, ctx: Context) -> list[Reply]:
     """A page of one domain's materials."""
     found = await service.of_domain(session=ctx.session, slug=chosen.slug)
-    if found is None:
-        return [Text(text=ctx.t("materials.empty"))]
-    domain, items = found
-    more = DomainPage(chosen.slug, chosen.page + 1)
-    return await show(ctx, items[chosen.page * MAX_CARDS :], ctx.local(domain, "name"), more)
+    return await show_page(
+        ctx, found, "name", chosen.page, DomainPage(chosen.slug, chosen.page + 1)
+    )
 
 
 def is_result_number(text: str) -> bool:

@@ -15,7 +15,13 @@ from db.enums import Language, Role
 from db.models import Chat, Identity, Invite, Member, Organisation
 from db.repositories import audit
 from db.repositories.accounts import register_member
-from db.repositories.invites import get_invite, invite_usable, redeem_invite
+from db.repositories.invites import (
+    InviteState,
+    get_invite,
+    invite_state,
+    invite_usable,
+    redeem_invite,
+)
 from db.repositories.organisations import get_organisation_by_id
 
 MAX_WRONG_CODES = 5
@@ -62,13 +68,8 @@ def rejection_reason(invite: Invite | None, now: datetime) -> str | None:
     """Why `invite` cannot be used now (`unknown`, `revoked`, `expired`, `used_up`), or None."""
     if invite is None:
         return "unknown"
-    if invite.revoked_at is not None:
-        return "revoked"
-    if invite.expires_at <= now:
-        return "expired"
-    if invite.uses >= invite.max_uses:
-        return "used_up"
-    return None
+    state = invite_state(invite, now=now)
+    return None if state is InviteState.USABLE else state.value
 
 
 @dataclass(frozen=True, slots=True)
