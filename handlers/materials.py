@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.core.authz import MEMBERS
 from bot.core.context import Context
 from bot.core.events import Event
+from bot.core.nlu import warm_up
 from bot.core.replies import MAX_CARDS, Button, Card, Cards, Choice, Choices, Reply, Text
 from bot.core.router import Router
 from bot.core.search import Field, SearchIndex
@@ -38,6 +39,7 @@ _cache = _IndexCache()
 
 async def material_index(ctx: Context) -> SearchIndex[int]:
     """The index over every material's titles, summaries, tags and domain names."""
+    await warm_up()  # the first search loads the Thai tokenizer off the event loop
     version = await materials_version(session=ctx.session)
     if _cache.index is None or _cache.version != version:
         domains = await domains_by_id(session=ctx.session)
