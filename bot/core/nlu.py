@@ -1,14 +1,17 @@
 """Thai-aware text understanding with PyThaiNLP's bundled newmm tokenizer and word lists.
 
-Only what ships in the wheel is used (nothing is downloaded); the dictionary trie is built on
-first use, so `warm_up` lets the composition root pay that cost off the request path.
+Only what ships in the wheel is used (nothing is downloaded). The tokenizer and its dictionary
+trie cost about a second and 75 MB, so they are made on first use, not at start-up; a search
+awaits `warm_up` first, so that second passes in a worker thread while the bot goes on serving.
 """
 
 from __future__ import annotations
 
 import os
 import unicodedata
-from functools import lru_cache
+from functools import partial
+
+from bot.imports import OnFirstUse
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
@@ -17,31 +20,35 @@ os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
 _SEPARATOR_CATEGORIES = ("P", "S", "Z", "C")
 
 
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from pythainlp.corpus import thai_stopwords
+class _Tokenizer:
+    """PyThaiNLP's word splitter with its dictionary built, and the stop words."""
 
-    english = {"a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "about", "is"}
-    return frozenset(thai_stopwords()) | english
+    def __init__(self) -> None:
+        from pythainlp.corpus import thai_stopwords
+        from pythainlp.tokenize import word_tokenize
+
+        english = {"a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "about", "is"}
+        self.stop = frozenset(thai_stopwords()) | english
+        self.split = partial(word_tokenize, engine="newmm", keep_whitespace=False)
+        self.split("เมืองอัจฉริยะ smart city")  # builds the dictionary trie
+
+
+_TOKENIZER = OnFirstUse(_Tokenizer)
 
 
 def tokens(text: str) -> list[str]:
     """Meaningful lower-case words of Thai and English text, stop words and punctuation dropped."""
-    from pythainlp.tokenize import word_tokenize
-
-    normal = unicodedata.normalize("NFC", text).casefold()
-    words = word_tokenize(normal, engine="newmm", keep_whitespace=False)
-    stop = _stopwords()
+    tokenizer = _TOKENIZER.get()
     meaningful = []
-    for word in words:
+    for word in tokenizer.split(unicodedata.normalize("NFC", text).casefold()):
         stripped = "".join(
             ch for ch in word if not unicodedata.category(ch).startswith(_SEPARATOR_CATEGORIES)
         )
-        if stripped and stripped not in stop:
+        if stripped and stripped not in tokenizer.stop:
             meaningful.append(stripped)
     return meaningful
 
 
-def warm_up() -> None:
-    """Build the tokenizer's dictionary now rather than on the first person's search."""
-    tokens("เมืองอัจฉริยะ smart city")
+async def warm_up() -> None:
+    """Make the tokenizer in a worker thread the first time (then `tokens` never waits for it)."""
+    await _TOKENIZER.load()

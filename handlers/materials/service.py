@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.nlu import warm_up
 from bot.core.search import Field, SearchIndex
 from db.models import Domain, Material, Workshop, WorkshopSession
 from db.repositories.materials import (
@@ -50,6 +51,7 @@ def material_fields(material: Material, domains: dict[int, Domain]) -> list[Fiel
 
 async def material_index(*, session: AsyncSession) -> SearchIndex[int]:
     """The index over every material's titles, summaries, tags and domain names."""
+    await warm_up()  # the first search loads the Thai tokenizer off the event loop
     version = await materials_version(session=session)
     if _cache.index is None or _cache.version != version:
         domains = await domains_by_id(session=session)

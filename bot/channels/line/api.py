@@ -1,9 +1,13 @@
 """The LINE Messaging API through the official SDK (v3, asyncio), behind a small typed surface.
 
-The only module that imports `linebot`. Every call carries a request timeout (the SDK's own
-default is five minutes), and every failure comes out as `LineApiError` (LINE answered with an
-error status) or `LineUnavailable` (no answer: timeout, connection refused or reset), so the
-channel can decide between retrying, failing and pausing without knowing the SDK.
+The only module that imports `linebot`, and only on first use: the SDK costs half a second and
+about 45 MB to import, and a bot that only acknowledges webhooks never needs it. The first call
+(a send, a profile, a rich menu) imports it in a worker thread, so the event loop goes on
+serving meanwhile, and every call after that finds it loaded. Every call carries a request
+timeout (the SDK's own default is five minutes), and every failure comes out as `LineApiError`
+(LINE answered with an error status) or `LineUnavailable` (no answer: timeout, connection
+refused or reset), so the channel can decide between retrying, failing and pausing without
+knowing the SDK.
 """
 
 from __future__ import annotations
@@ -12,22 +16,10 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
-import aiohttp
-from linebot.v3.messaging import (  # type: ignore[import-untyped]  # the SDK ships no types
-    ApiException,
-    AsyncApiClient,
-    AsyncMessagingApi,
-    AsyncMessagingApiBlob,
-    Configuration,
-    MulticastRequest,
-    PushMessageRequest,
-    ReplyMessageRequest,
-    RichMenuBulkLinkRequest,
-    RichMenuBulkUnlinkRequest,
-    RichMenuRequest,
-)
+from bot.imports import OnFirstUse
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +67,35 @@ class RichMenu:
     name: str
 
 
-def _api_error(error: ApiException) -> LineApiError:
+@dataclass(frozen=True, slots=True)
+class _Sdk:
+    """What we use of the SDK and its HTTP library, once imported."""
+
+    messaging: ModuleType  # linebot.v3.messaging: the clients, request models and ApiException
+    http_error: type[Exception]  # aiohttp.ClientError: no answer
+
+
+def _import_sdk() -> _Sdk:
+    import aiohttp
+    from linebot.v3 import messaging  # type: ignore[import-untyped]  # the SDK ships no types
+
+    return _Sdk(messaging=messaging, http_error=aiohttp.ClientError)
+
+
+SDK = OnFirstUse(_import_sdk)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clients:
+    """One channel's SDK clients: the API host, and the data host for uploads."""
+
+    sdk: _Sdk
+    api: Any  # AsyncMessagingApi
+    blob: Any  # AsyncMessagingApiBlob
+    http: tuple[Any, Any]  # their AsyncApiClients, closed with the channel
+
+
+def _api_error(error: Any) -> LineApiError:
     headers: Mapping[str, str] = error.headers or {}
     message = str(error.reason or "")
     details: tuple[str, ...] = ()
@@ -105,59 +125,66 @@ def _api_error(error: ApiException) -> LineApiError:
 
 
 class LineApi:
-    """One LINE channel's Messaging API client; `open` in a running loop, `close` at the end."""
+    """One LINE channel's Messaging API client: made on the first call, `close` at the end."""
 
     def __init__(self, *, access_token: str, base_url: str, timeout: float) -> None:
         self._access_token = access_token
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
-        self._client: Any = None
-        self._data_client: Any = None
-        self._api: Any = None
-        self._blob: Any = None
+        self._clients: _Clients | None = None
+        self._closed = False
 
     @property
     def data_base_url(self) -> str:
         """Where uploads go: LINE's data host in production, the same host for a fake."""
         return PUBLIC_DATA_API if self._base_url == PUBLIC_API else self._base_url
 
-    async def open(self) -> None:
-        """Create the HTTP clients (aiohttp needs a running event loop)."""
-        if self._client is not None:
-            return
-        self._client = AsyncApiClient(
-            Configuration(host=self._base_url, access_token=self._access_token)
-        )
-        self._data_client = AsyncApiClient(
-            Configuration(host=self.data_base_url, access_token=self._access_token)
-        )
-        self._api = AsyncMessagingApi(self._client)
-        self._blob = AsyncMessagingApiBlob(self._data_client)
+    async def _open(self) -> _Clients:
+        """The clients, made on first use (importing the SDK off the loop the first time)."""
+        sdk = await SDK.load()
+        if self._closed:
+            raise LineUnavailable("the LINE client is closed")
+        if self._clients is None:  # no await since the check: made once, in the loop
+            http = tuple(
+                sdk.messaging.AsyncApiClient(
+                    sdk.messaging.Configuration(host=host, access_token=self._access_token)
+                )
+                for host in (self._base_url, self.data_base_url)
+            )
+            self._clients = _Clients(
+                sdk=sdk,
+                api=sdk.messaging.AsyncMessagingApi(http[0]),
+                blob=sdk.messaging.AsyncMessagingApiBlob(http[1]),
+                http=(http[0], http[1]),
+            )
+        return self._clients
 
     async def close(self) -> None:
-        """Close the HTTP clients; safe to call twice."""
-        clients, self._client, self._data_client = (self._client, self._data_client), None, None
-        for client in clients:
-            if client is not None:
+        """Close the HTTP clients, if any were made; safe to call twice."""
+        clients, self._clients, self._closed = self._clients, None, True
+        if clients is not None:
+            for client in clients.http:
                 await client.close()
 
-    async def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._api is None:
-            raise LineUnavailable("the LINE client is not open")
+    async def _call(self, method: str, *args: Any, upload: bool = False, **kwargs: Any) -> Any:
+        """Call the SDK's `method` (of the upload client if `upload`) with our timeout."""
+        clients = await self._open()
+        call = getattr(clients.blob if upload else clients.api, method)
         try:
-            return await method(*args, _request_timeout=self._timeout, **kwargs)
-        except ApiException as error:
+            return await call(*args, _request_timeout=self._timeout, **kwargs)
+        except clients.sdk.messaging.ApiException as error:
             raise _api_error(error) from None
-        except (TimeoutError, aiohttp.ClientError) as error:
+        except (TimeoutError, clients.sdk.http_error) as error:
             raise LineUnavailable(f"{type(error).__name__}: {error}") from None
 
     @staticmethod
-    def _request(model: Any, document: Mapping[str, Any]) -> Any:
-        """The SDK's request model for `document`, validated as the SDK validates it."""
+    async def _request(model: str, document: Mapping[str, Any]) -> Any:
+        """The SDK's request `model` for `document`, validated as the SDK validates it."""
+        sdk = await SDK.load()
         try:
-            return model.from_dict(dict(document))
+            return getattr(sdk.messaging, model).from_dict(dict(document))
         except ValueError as error:  # pydantic's ValidationError is a ValueError
-            raise InvalidRequest(f"{model.__name__}: {error}") from None
+            raise InvalidRequest(f"{model}: {error}") from None
 
     @staticmethod
     def _sent_ids(response: Any) -> list[str]:
@@ -166,70 +193,73 @@ class LineApi:
 
     async def reply(self, reply_token: str, messages: Sequence[Mapping[str, Any]]) -> list[str]:
         """Answer an event with its reply token (free); the ids of the sent messages."""
-        request = self._request(
-            ReplyMessageRequest, {"replyToken": reply_token, "messages": list(messages)}
+        request = await self._request(
+            "ReplyMessageRequest", {"replyToken": reply_token, "messages": list(messages)}
         )
-        return self._sent_ids(await self._call(self._api.reply_message, request))
+        return self._sent_ids(await self._call("reply_message", request))
 
     async def push(
         self, to: str, messages: Sequence[Mapping[str, Any]], *, retry_key: str
     ) -> list[str]:
         """Send to one user, group or room; the same `retry_key` is never delivered twice."""
-        request = self._request(PushMessageRequest, {"to": to, "messages": list(messages)})
-        response = await self._call(self._api.push_message, request, x_line_retry_key=retry_key)
+        request = await self._request("PushMessageRequest", {"to": to, "messages": list(messages)})
+        response = await self._call("push_message", request, x_line_retry_key=retry_key)
         return self._sent_ids(response)
 
     async def multicast(
         self, to: Sequence[str], messages: Sequence[Mapping[str, Any]], *, retry_key: str
     ) -> None:
         """Send to up to 500 users at once."""
-        request = self._request(MulticastRequest, {"to": list(to), "messages": list(messages)})
-        await self._call(self._api.multicast, request, x_line_retry_key=retry_key)
+        request = await self._request(
+            "MulticastRequest", {"to": list(to), "messages": list(messages)}
+        )
+        await self._call("multicast", request, x_line_retry_key=retry_key)
 
     async def profile(self, user_id: str) -> Profile:
         """A friend's display name and language."""
-        found = await self._call(self._api.get_profile, user_id)
+        found = await self._call("get_profile", user_id)
         return Profile(found.display_name, getattr(found, "language", None))
 
     async def member_profile(self, chat_id: str, user_id: str, *, room: bool) -> Profile:
         """The display name of someone in a group or room (who may not be a friend)."""
         if room:
-            found = await self._call(self._api.get_room_member_profile, chat_id, user_id)
+            found = await self._call("get_room_member_profile", chat_id, user_id)
         else:
-            found = await self._call(self._api.get_group_member_profile, chat_id, user_id)
+            found = await self._call("get_group_member_profile", chat_id, user_id)
         return Profile(found.display_name, None)
 
     async def group_name(self, group_id: str) -> str:
         """A group's name."""
-        return str((await self._call(self._api.get_group_summary, group_id)).group_name)
+        return str((await self._call("get_group_summary", group_id)).group_name)
 
     async def rich_menus(self) -> list[RichMenu]:
         """Every rich menu of the channel."""
-        found = await self._call(self._api.get_rich_menu_list)
+        found = await self._call("get_rich_menu_list")
         return [RichMenu(m.rich_menu_id, m.name) for m in found.richmenus or []]
 
     async def create_rich_menu(self, menu: Mapping[str, Any]) -> str:
         """Create a rich menu (without its image); its id."""
-        request = self._request(RichMenuRequest, menu)
-        return str((await self._call(self._api.create_rich_menu, request)).rich_menu_id)
+        request = await self._request("RichMenuRequest", menu)
+        return str((await self._call("create_rich_menu", request)).rich_menu_id)
 
     async def upload_rich_menu_image(self, rich_menu_id: str, image: bytes) -> None:
         """Attach the PNG a rich menu shows."""
         await self._call(
-            self._blob.set_rich_menu_image,
+            "set_rich_menu_image",
             rich_menu_id,
             image,
+            upload=True,
             _headers={"Content-Type": "image/png"},
         )
 
     async def delete_rich_menu(self, rich_menu_id: str) -> None:
         """Delete a rich menu (users linked to it fall back to the default)."""
-        await self._call(self._api.delete_rich_menu, rich_menu_id)
+        await self._call("delete_rich_menu", rich_menu_id)
 
     async def default_rich_menu(self) -> str | None:
         """The default rich menu's id, or None when there is none."""
         try:
-            return str((await self._call(self._api.get_default_rich_menu_id)).rich_menu_id)
+            return str((await self._call("get_default_rich_menu_id")).rich_menu_id)
         except LineApiError as error:
             if error.status == 404:
                 return None
@@ -237,14 +267,12 @@ class LineApi:
 
     async def set_default_rich_menu(self, rich_menu_id: str) -> None:
         """Show this menu to everyone without a menu of their own."""
-        await self._call(self._api.set_default_rich_menu, rich_menu_id)
+        await self._call("set_default_rich_menu", rich_menu_id)
 
     async def user_rich_menu(self, user_id: str) -> str | None:
         """The menu linked to one user, or None when they see the default."""
         try:
-            return str(
-                (await self._call(self._api.get_rich_menu_id_of_user, user_id)).rich_menu_id
-            )
+            return str((await self._call("get_rich_menu_id_of_user", user_id)).rich_menu_id)
         except LineApiError as error:
             if error.status == 404:
                 return None
@@ -252,10 +280,12 @@ class LineApi:
 
     async def link_rich_menu(self, rich_menu_id: str, user_ids: Sequence[str]) -> None:
         """Link a menu to up to 500 users."""
-        request = RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=list(user_ids))
-        await self._call(self._api.link_rich_menu_id_to_users, request)
+        request = await self._request(
+            "RichMenuBulkLinkRequest", {"richMenuId": rich_menu_id, "userIds": list(user_ids)}
+        )
+        await self._call("link_rich_menu_id_to_users", request)
 
     async def unlink_rich_menu(self, user_ids: Sequence[str]) -> None:
         """Return up to 500 users to the default menu."""
-        request = RichMenuBulkUnlinkRequest(user_ids=list(user_ids))
-        await self._call(self._api.unlink_rich_menu_id_from_users, request)
+        request = await self._request("RichMenuBulkUnlinkRequest", {"userIds": list(user_ids)})
+        await self._call("unlink_rich_menu_id_from_users", request)

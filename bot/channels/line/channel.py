@@ -136,8 +136,7 @@ class LineChannel:
         return Webhook(PATH, self._webhook.handle)
 
     async def start(self) -> None:
-        """Open the API client."""
-        await self.api.open()
+        """Nothing to open: the API client is made on its first call (webhooks need none)."""
 
     async def close(self) -> None:
         """Finish the last webhook commit and close the API client."""

@@ -103,7 +103,6 @@ async def test_a_changed_menu_replaces_the_old_one_and_moves_its_users(
     from bot.channels.line.api import LineApi
 
     api = LineApi(access_token=ACCESS_TOKEN, base_url=line_api.base_url, timeout=5)
-    await api.open()
     try:
         await sync_rich_menus(api=api, menus=menus, accounts=accounts)
         old_members = line_api.user_rich_menus[officer]
@@ -133,7 +132,6 @@ async def test_erased_members_return_to_the_default_and_hand_set_menus_stay(
     from bot.channels.line.api import LineApi
 
     api = LineApi(access_token=ACCESS_TOKEN, base_url=line_api.base_url, timeout=5)
-    await api.open()
     try:
         await sync_rich_menus(api=api, menus=menus, accounts={erased: Role.PARTNER})
         line_api.user_rich_menus[hand_set] = "richmenu-campaign"
