@@ -80,7 +80,7 @@ SCENARIOS = (
 
 def seeded(url: str) -> None:
     """Migrate the database at `url` to head and load content/ (no demo members)."""
-    from bot.seed import run_seed
+    from bot.seeding import run_seed
 
     upgrade(url)
     asyncio.run(

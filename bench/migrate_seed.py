@@ -16,7 +16,7 @@ REPEATS = 3
 
 def _once(url: str) -> tuple[float, float, str]:
     """Seconds to migrate and to seed one empty database, and what the seed reported."""
-    from bot.seed import run_seed
+    from bot.seeding import run_seed
 
     started = time.perf_counter()
     upgrade(url)
@@ -58,7 +58,7 @@ def run() -> Table:
         method=(
             "A new empty database (SQLite file; PostgreSQL database created for the run) is "
             "migrated to head with `db.migrate.upgrade` (what `citybot db upgrade` calls), then "
-            "loaded with `bot.seed.run_seed(demo=True)` (what `citybot seed --demo` calls), "
+            "loaded with `bot.seeding.run_seed(demo=True)` (what `citybot seed --demo` calls), "
             f"in this process. Median of {REPEATS} fresh databases per kind."
         ),
         columns=["database", "migrate to head", "seed --demo", "total", "runs"],

@@ -23,7 +23,7 @@ from bot.core.clock import Clock, FrozenClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.texts import Texts
-from bot.seed import run_seed
+from bot.seeding import run_seed
 from bot.settings import DEFAULT_CONTENT_DIR, Settings
 from db.enums import Role
 from db.migrate import upgrade

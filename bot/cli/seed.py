@@ -17,8 +17,7 @@ def seed(
     ] = False,
 ) -> None:
     """Load organisations, domains, workshops, materials and the rest of content/ (idempotent)."""
-    from bot.catalogue import ContentError
-    from bot.seed import run_seed
+    from bot.seeding import ContentError, run_seed
 
     settings = load_cli_settings()
     if demo and settings.citybot_env == "production":

@@ -84,8 +84,8 @@ async def update_row(*, session: AsyncSession, row: Base, values: Mapping[str, A
 
 async def set_organisation_domains(
     *, session: AsyncSession, organisation_id: int, domain_ids: Collection[int]
-) -> tuple[int, int]:
-    """Make the organisation's domains exactly `domain_ids`; how many links were added, cut."""
+) -> tuple[set[int], set[int]]:
+    """Make the organisation's domains exactly `domain_ids`; the domain ids added, and cut."""
     current = set(
         await session.scalars(
             select(OrganisationDomain.domain_id).where(
@@ -109,7 +109,7 @@ async def set_organisation_domains(
     )
     if missing:
         await session.flush()
-    return len(missing), len(stale)
+    return missing, stale
 
 
 async def count_rows(*, session: AsyncSession, models: Iterable[type[Base]]) -> dict[str, int]:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Identity, Member, Organisation
 
-# The seed gives every demo member the simulator account `demo-<key>` (bot.catalogue); real
+# The seed gives every demo member the simulator account `demo-<key>` (bot.seeding); real
 # visitors get other ids, so the prefix is what tells a demo persona from a person.
 DEMO_ID_PREFIX = "demo-"
 

@@ -17,7 +17,7 @@ from bot.core import replies as replies_module
 from bot.core.clock import FrozenClock
 from bot.core.dispatcher import Dispatcher
 from bot.core.replies import Reply, Text
-from bot.seed import run_seed
+from bot.seeding import run_seed
 from bot.settings import DEFAULT_CONTENT_DIR, Settings, load_settings
 from db.enums import Channel, Role
 from db.models import Identity, Member

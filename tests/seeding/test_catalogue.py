@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.catalogue import ContentError, load_catalogue
+from bot.seeding import ContentError, load_catalogue
 from bot.settings import DEFAULT_CONTENT_DIR
 from db.enums import OrganisationKind, PlanKind, Role
 from db.repositories.invites import looks_like_code
+from tests.seeding.runs import BASE_URL
 
-BASE_URL = "https://materials.test/citybot"
 DESIGN_SLUGS = [
     *("bangkok", "pattaya", "laem-chabang", "saen-suk", "phuket", "krabi", "songkhla"),
     *("khon-kaen", "nakhon-ratchasima", "ubon-ratchathani", "nakhon-si-thammarat", "yala"),

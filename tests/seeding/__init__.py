@@ -1,0 +1,1 @@
+"""Tests of bot/seeding: reading content/ and loading it into the database."""
