@@ -43,7 +43,7 @@ run: $(STAMP) ## migrate, seed the demo and serve on SQLite (no tokens needed)
 	$(BIN)/citybot db upgrade
 	@echo "==> citybot seed --demo: loading content/ and the demo members"
 	$(BIN)/citybot seed --demo
-	@echo "==> citybot serve: http://$(HOST):$(PORT)/simulator is the browser chat (Ctrl-C stops)"
+	@echo "==> citybot serve: web app, workers and scheduler; its log gives the address (Ctrl-C stops)"
 	exec $(BIN)/citybot serve --host $(HOST) --port $(PORT)
 
 # ruff check runs without its cache: a cached verdict can miss an import whose first- or

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import uuid
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from sqlalchemy.pool import QueuePool
 from bot.app import App
 from bot.settings import load_settings
 from bot.web import create_web_app
+from bot.web.port import port_taken
 from tests.conftest import POSTGRES_URL
-from tests.serving import citybot_serve, clean_env, web_client
+from tests.serving import CITYBOT, citybot_serve, clean_env, free_port, run_process, web_client
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -91,3 +93,51 @@ def test_citybot_serve_answers_health_probes(tmp_path: Path, sqlite_template: Pa
     assert "Application shutdown complete" in output
     assert f"serving on {server.base_url}" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "location"),
+    [
+        ({"citybot_simulator": True}, 307, "/simulator"),
+        ({"citybot_simulator": False}, 404, None),
+        ({"citybot_simulator": True, "citybot_env": "production"}, 404, None),
+    ],
+)
+async def test_issue10_root_opens_the_simulator_only_in_development(
+    database_url: str, overrides: dict[str, object], status: int, location: str | None
+) -> None:
+    """`GET /` leads to `/simulator` where the simulator runs; elsewhere it stays a 404."""
+    settings = load_settings(database_url=database_url, **overrides)
+    async with web_client(settings) as client:
+        response = await client.get("/")
+    assert response.status_code == status
+    assert response.headers.get("location") == location
+
+
+async def test_issue10_fonts_are_served_with_their_media_type(database_url: str) -> None:
+    """The Thai web font comes from the app as `font/woff2`; only font files are served."""
+    async with web_client(load_settings(database_url=database_url)) as client:
+        font = await client.get("/fonts/sarabun-thai-400-normal.woff2")
+        licence = await client.get("/fonts/OFL.txt")
+        missing = await client.get("/fonts/..%2Fapp.py")
+    assert font.status_code == 200
+    assert font.headers["content-type"] == "font/woff2"
+    assert font.headers["x-content-type-options"] == "nosniff"
+    assert font.content.startswith(b"wOF2")
+    assert licence.status_code == 404
+    assert missing.status_code == 404
+
+
+def test_issue10_serve_on_a_taken_port_is_one_line_error(tmp_path: Path) -> None:
+    """`citybot serve` on a port another process holds says so in one line and exits 2."""
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)) as holder:
+        assert holder.getsockname()[1] == port
+        done = run_process(CITYBOT, "serve", "--port", str(port), env=clean_env(), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: port {port} on 127.0.0.1 is taken; pick another with make run PORT=… "
+        "(citybot serve --port …)"
+    ]
+    assert port_taken("127.0.0.1", port) is None  # free again once its holder closed

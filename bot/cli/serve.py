@@ -23,7 +23,10 @@ def serve(
     import uvicorn
 
     from bot.web import create_web_app
+    from bot.web.port import port_taken
 
+    if (taken := port_taken(host, port)) is not None:
+        raise CommandError(taken)
     settings = load_cli_settings()
     require_sqlite_directory(settings.database_url)
     web = create_web_app(App.create(settings))

@@ -158,8 +158,10 @@
     return button;
   }
 
+  // To the page's end, not the newest message's: the composer is sticky at the bottom, so
+  // aligning the message with the window's edge would leave its last lines and buttons under it.
   function scrollToEnd() {
-    els.log.lastElementChild?.scrollIntoView({ block: "end", behavior: "smooth" });
+    window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "smooth" });
   }
 
   function addMessage(kind, ...children) {
@@ -270,8 +272,11 @@
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body),
       });
-      if (response.ok) replies = (await response.json()).replies;
-      else problem = t("failed", { status: response.status });
+      if (response.ok) {
+        const answer = await response.json();
+        replies = answer.replies;
+        followLanguage(answer.language);
+      } else problem = t("failed", { status: response.status });
     } catch {
       problem = t("offline");
     } finally {
@@ -332,6 +337,16 @@
     }
     els.who.textContent = `${t("account")}: ${state.user}`;
     if (state.personas.length) drawPersonaOptions();
+  }
+
+  // The bot answers in the account's language, which a reply may have just changed (/lang en):
+  // the page's own words and language menu follow it.
+  function followLanguage(language) {
+    if (!Object.hasOwn(UI, language) || language === state.language) return;
+    state.language = language;
+    els.language.value = language;
+    translatePage();
+    save();
   }
 
   function startConversation(persona) {

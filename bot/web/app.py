@@ -1,4 +1,4 @@
-"""The ASGI app: the channels' webhooks, health and readiness probes, the simulator.
+"""The ASGI app: the channels' webhooks, the probes, the fonts and, in development, the simulator.
 
 Plain Starlette: every route is a platform, a probe or the simulator's small JSON API, so a
 framework's request models and API docs would buy nothing, and cost start-up time and 10 MB.
@@ -6,27 +6,23 @@ framework's request models and API docs would buy nothing, and cost start-up tim
 
 from __future__ import annotations
 
-import asyncio
 import gc
-import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from bot.app import App
 from bot.channels.simulator import simulator_routes
 from bot.core.channel import WebhookEndpoint
+from bot.web.fonts import font_routes
+from bot.web.health import health_routes
 
-log = logging.getLogger(__name__)
-
-# A load balancer probes often; a database slower than this is not ready for webhooks either
-# (LINE gives up on a webhook after 2 s).
-READY_TIMEOUT_SECONDS = 2.0
+SIMULATOR_PATH = "/simulator"
 
 
 class WebApp(Starlette):
@@ -80,30 +76,9 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         finally:
             await app.close()
 
-    async def healthz(_request: Request) -> JSONResponse:
-        """The process is up and serving; says nothing about the database."""
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(_request: Request) -> JSONResponse:
-        """Ready when the database answers quickly; 503 with a reason otherwise."""
-        try:
-            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-                await app.check_database()
-        except TimeoutError:
-            log.warning("readyz: database did not answer within %.1f s", READY_TIMEOUT_SECONDS)
-            return _unavailable(f"database did not answer within {READY_TIMEOUT_SECONDS:g} s")
-        except Exception as error:  # any failure means not ready; the log says which
-            log.warning("readyz: database unreachable: %s", error)
-            # The detail stays in the log: a public probe should not describe the database.
-            return _unavailable(f"database unreachable ({type(error).__name__})")
-        return JSONResponse({"status": "ok"})
-
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-    ]
+    routes: list[BaseRoute] = [*health_routes(app), *font_routes()]
     if app.settings.simulator_enabled:
-        routes += simulator_routes(dispatcher=app.dispatcher, sessions=app.sessions)
+        routes += _simulator(app)
     webhooks = {
         hook.path: hook.endpoint
         for hook in (adapter.webhook for adapter in app.adapters.values())
@@ -114,5 +89,14 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
     return web
 
 
-def _unavailable(reason: str) -> JSONResponse:
-    return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+def _simulator(app: App) -> list[BaseRoute]:
+    """The simulator's page and API, and `/` leading to it: in development it is the front page."""
+
+    async def front(_request: Request) -> RedirectResponse:
+        """`GET /` opens the simulator (the first address a developer tries)."""
+        return RedirectResponse(SIMULATOR_PATH)
+
+    return [
+        Route("/", front, methods=["GET"]),
+        *simulator_routes(dispatcher=app.dispatcher, sessions=app.sessions),
+    ]
