@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from bot.app import App
-from bot.channels.simulator import simulator_routes
+from bot.channels.simulator import SimulatorChannel, simulator_routes
 from bot.core.channel import WebhookEndpoint
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         Route("/readyz", readyz, methods=["GET"]),
     ]
     if app.settings.simulator_enabled:
-        routes += simulator_routes(dispatcher=app.dispatcher, sessions=app.sessions)
+        routes += simulator_routes(app.answer_in_person(SimulatorChannel), sessions=app.sessions)
     webhooks = {
         hook.path: hook.endpoint
         for hook in (adapter.webhook for adapter in app.adapters.values())
