@@ -26,6 +26,7 @@ from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Member, Organisation
 from db.repositories import audit
 from db.repositories.accounts import register_member
+from db.repositories.conversations import clear_state
 from db.repositories.identities import ensure_identity
 
 _EVENT_TYPES: dict[str, type[Event]] = {
@@ -148,32 +149,40 @@ async def register_console_member(
     role: Role,
     now: datetime,
 ) -> Member:
-    """`citybot console --as ORG:ROLE`: a registered member for this console account.
+    """`citybot console --as ORG:ROLE`: this console account becomes a member of ORG as ROLE.
 
-    Development only: it records consent as given, so the audit log says it was the console.
+    Development only: it records consent as given, so the audit log says it was the console. An
+    account registered before as something else is registered afresh as what `--as` says (its
+    half-done conversation dropped); the earlier member keeps any other accounts linked to it.
     """
     identity, _ = await ensure_identity(
         session=session, channel=Channel.CONSOLE, external_id=external_id, language=None, now=now
     )
-    if identity.member_id is not None:
-        existing = await session.get(Member, identity.member_id)
-        if existing is not None and existing.status is MemberStatus.ACTIVE:
-            return existing
+    earlier = await session.get(Member, identity.member_id) if identity.member_id else None
+    if earlier is not None and earlier.status is not MemberStatus.ACTIVE:
+        earlier = None
+    if earlier is not None and (earlier.organisation_id, earlier.role) == (organisation.id, role):
+        return earlier
+    if earlier is not None:
+        await clear_state(session=session, identity_id=identity.id)
     member = await register_member(
         session=session,
         identity=identity,
         organisation_id=organisation.id,
         role=role,
         display_name=external_id,
-        language=Language.TH,
+        language=earlier.language if earlier is not None else Language.TH,
         now=now,
     )
+    details: dict[str, Any] = {"role": role.value, "via": "console --as"}
+    if earlier is not None:
+        details["replaces"] = f"member:{earlier.id}"
     await audit.record(
         session=session,
         action="member.register",
         now=now,
         actor_member_id=member.id,
         target=f"organisation:{organisation.slug}",
-        details={"role": role.value, "via": "console --as"},
+        details=details,
     )
     return member
