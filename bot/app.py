@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.answering import AnsweringChannel
 from bot.core.channel import ChannelAdapter, Ingest
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
@@ -35,6 +37,11 @@ from bot.settings import Settings
 from db.enums import Channel
 from db.session import create_engine, create_session_factory
 from handlers import ROUTERS
+
+AnsweringT = TypeVar("AnsweringT", bound=AnsweringChannel[Any])
+
+# How long the inbox and outbox loops may take to finish their batch at shutdown.
+LOOPS_STOP_SECONDS = 5.0
 
 # asyncpg waits 60 s for a connection by default; an operator or a probe should hear sooner.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 10.0
@@ -215,6 +222,28 @@ class App:
             scheduler=scheduler,
         )
 
+    def answer_in_person(self, kind: type[AnsweringT]) -> AnsweringT:
+        """Serve `kind` (the console, the simulator) here: its callers wait in this process.
+
+        Only the process its callers wait in may handle its events, so the channel joins this
+        App's adapters only where it is used (`citybot console`, the web app's simulator).
+        """
+        channel = kind(
+            ingest=self.inbox.ingest, drive=self.pump, services=self.dispatcher.services
+        )
+        self.adapters[channel.channel] = channel
+        return channel
+
+    async def pump(self, channel: Channel) -> int:
+        """One round of inbox and outbox work on `channel`, for a caller waiting on an answer.
+
+        0 while the background loops run: they do the work, and the caller only waits.
+        """
+        if self._tasks:
+            return 0
+        handled = await self.inbox.process_available([channel])
+        return handled + await self.outbox.deliver_due([channel])
+
     async def start(self, *, loops: bool = True) -> None:
         """Start the channels and (unless `loops` is False, as in tests) the inbox and outbox.
 
@@ -223,20 +252,27 @@ class App:
         for adapter in self.adapters.values():
             await adapter.start()
         if loops and self.adapters:
-            # Without a platform there is nobody to push to: reminders wait rather than vanish.
             self._tasks = [
                 asyncio.create_task(self.inbox.run(), name="inbox"),
                 asyncio.create_task(self.outbox.run(), name="outbox"),
             ]
-            await self.scheduler.start()
+            # Without a platform there is nobody to push to: reminders wait rather than vanish.
+            if push_channels(self.settings):
+                await self.scheduler.start()
 
     async def close(self) -> None:
         """Stop background work and release connections; safe to call twice."""
         await self.scheduler.close()
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            # Stopped between batches rather than cancelled: a database call cut off halfway
+            # leaves its driver thread answering a loop that may be gone (aiosqlite).
+            self.inbox.stop()
+            self.outbox.stop()
+            _, running = await asyncio.wait(tasks, timeout=LOOPS_STOP_SECONDS)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         for adapter in self.adapters.values():
             await adapter.close()
         await self.engine.dispose()

@@ -1,12 +1,24 @@
-"""Drive the real dispatcher like a person would: type text, pick choices, read replies."""
+"""Drive the bot like a person would: type text, pick choices, read replies.
+
+Every event walks the production path through the console channel: stored in the inbox, handled
+by the inbox processor and the dispatcher, the replies queued in the outbox and sent by the
+outbox worker through the console's `send`. The console stores our events as they are, so a
+chat may be an account of any channel (its answers still come back through the console).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.channels.console import ConsoleChannel
+from bot.core.channel import ChannelAdapter
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ChatRef, ChoiceSelected, Event, TextReceived, UserRef
+from bot.core.inbox import InboxProcessor
 from bot.core.replies import Cards, Choice, Choices, Document, Link, Reply, Text
+from bot.delivery.worker import OutboxWorker
 from db.enums import Channel, ChatKind
 
 
@@ -30,12 +42,37 @@ def plain(replies: list[Reply]) -> str:
     return "\n".join(parts)
 
 
+def console_path(
+    dispatcher: Dispatcher, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> ConsoleChannel:
+    """The console channel behind an inbox processor and outbox worker of its own, driven by hand.
+
+    What `citybot console` builds, without the platforms: only console rows are taken, so
+    another App on the same database (a test's web app) keeps its own.
+    """
+    adapters: dict[Channel, ChannelAdapter] = {}
+    clock = dispatcher.services.clock
+    inbox = InboxProcessor(
+        engine=engine, sessions=sessions, dispatcher=dispatcher, adapters=adapters, clock=clock
+    )
+    outbox = OutboxWorker(sessions=sessions, adapters=adapters, clock=clock)
+
+    async def drive(channel: Channel) -> int:
+        handled = await inbox.process_available([channel])
+        return handled + await outbox.deliver_due([channel])
+
+    console = ConsoleChannel(ingest=inbox.ingest, drive=drive, services=dispatcher.services)
+    adapters[console.channel] = console
+    return console
+
+
 @dataclass
 class ChatDriver:
     """One chat account talking to the bot."""
 
     dispatcher: Dispatcher
     user_id: str
+    console: ConsoleChannel = field(kw_only=True)
     channel: Channel = Channel.CONSOLE
     display_name: str | None = None
     language: str | None = None
@@ -62,7 +99,7 @@ class ChatDriver:
 
     async def event(self, event: Event) -> list[Reply]:
         """Send any event; remember and return the replies."""
-        self.last = await self.dispatcher.handle(event)
+        self.last = list((await self.console.answer(event)).replies)
         return self.last
 
     async def send(self, text: str) -> list[Reply]:

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import App
+from bot.channels.console import ConsoleChannel
 from bot.core.clock import Clock, FrozenClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
@@ -31,7 +32,7 @@ from db.repositories.invites import create_invite
 from db.repositories.organisations import get_organisation
 from db.session import create_engine, create_session_factory
 from handlers import ROUTERS
-from tests.chatdriver import ChatDriver
+from tests.chatdriver import ChatDriver, console_path
 
 os.environ.setdefault("PYTHAINLP_OFFLINE", "1")
 os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
@@ -214,7 +215,14 @@ def _clone(request: pytest.FixtureRequest, tmp_path: Path, seeded: bool) -> Iter
     request.getfixturevalue("postgres_available")
     template = templates.get("postgres", seeded)
     name = f"citybot_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    # No waiting for the disk at each commit: a test never survives a crash, and every chat
+    # message is several commits (inbox, handling, outbox) as in production.
+    asyncio.run(
+        _pg_execute(
+            f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
+            f'ALTER DATABASE "{name}" SET synchronous_commit = off',
+        )
+    )
     yield _with_database(POSTGRES_URL, name)
     asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -288,11 +296,17 @@ def dispatcher(seeded_database: Database, texts: Texts, clock: FrozenClock) -> D
 
 
 @pytest.fixture
-def new_chat(dispatcher: Dispatcher) -> Callable[..., ChatDriver]:
+def console(dispatcher: Dispatcher, seeded_database: Database) -> ConsoleChannel:
+    """The console channel with an inbox and outbox of its own: the chats' production path."""
+    return console_path(dispatcher, seeded_database.engine, seeded_database.sessions)
+
+
+@pytest.fixture
+def new_chat(dispatcher: Dispatcher, console: ConsoleChannel) -> Callable[..., ChatDriver]:
     """Make another chat account: `new_chat("u2", channel=Channel.SIMULATOR, language="en")`."""
 
     def make(user_id: str, **kwargs: Any) -> ChatDriver:
-        return ChatDriver(dispatcher, user_id, **kwargs)
+        return ChatDriver(dispatcher, user_id, console=console, **kwargs)
 
     return make
 

@@ -8,12 +8,19 @@ from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cli.support import in_session
+from bot.core.authz import ANYONE
+from bot.core.context import Context
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Event
+from bot.core.replies import Reply
+from bot.core.router import Router
 from bot.settings import Settings
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Identity, Member, Organisation
+from handlers import ROUTERS
 from tests.conftest import START
 
 T = TypeVar("T")
@@ -138,3 +145,16 @@ async def add_members_in_bulk(
         ],
     )
     return ids
+
+
+def dispatcher_with_a_bug(
+    dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession]
+) -> Dispatcher:
+    """`dispatcher` with a `/boom` command whose handler raises, to meet a handler bug."""
+    broken = Router("broken")
+
+    @broken.command("boom", access=ANYONE)
+    async def boom(_event: Event, _ctx: Context) -> list[Reply]:
+        raise RuntimeError("bug")
+
+    return Dispatcher(sessions=sessions, routers=[broken, *ROUTERS], services=dispatcher.services)

@@ -276,6 +276,33 @@ def test_console_as_makes_a_registered_member(database_url: str) -> None:
     _assert_one_line_error(wrong, "'admin'", "'yala'")
 
 
+def test_issue10_console_as_replaces_earlier_registration(database_url: str) -> None:
+    """A second `--as` with another ORG:ROLE makes the console account that, and audits it."""
+    assert _citybot(database_url, "seed", "--demo").exit_code == 0
+
+    def whoami_as(wanted: str) -> str:
+        result = runner.invoke(
+            cli,
+            ["console", "--user", "dev", "--as", wanted],
+            input="/whoami\n",
+            env={"DATABASE_URL": database_url},
+        )
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    executive = whoami_as("khon-kaen:executive")
+    partner = whoami_as("isan-mobility-tech:partner")
+    again = whoami_as("isan-mobility-tech:partner")
+
+    assert "หน่วยงาน: จังหวัดขอนแก่น" in executive and "บทบาท: ผู้บริหารเมือง" in executive
+    assert "หน่วยงาน: บริษัท อีสานโมบิลิตี้เทค จำกัด" in partner
+    assert "บทบาท: บริษัทพันธมิตร" in partner and "ผู้บริหารเมือง" not in partner
+    assert again == partner
+    registered = asyncio.run(_audit_targets(database_url, "member.register"))
+    # Two registrations, newest first: the same ORG:ROLE again is no new one.
+    assert registered == ["organisation:isan-mobility-tech", "organisation:khon-kaen"]
+
+
 # --- settings and databases ----------------------------------------------------------------------
 
 

@@ -40,7 +40,11 @@ async def test_readyz_is_ready_when_the_database_answers(database_url: str) -> N
 
 async def test_readyz_is_503_when_the_sqlite_directory_is_missing(tmp_path: Path) -> None:
     """`GET /readyz` is 503 with a reason when the SQLite file's directory does not exist."""
-    settings = load_settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/gone/citybot.db")
+    # No channel, so no loops: only the probe tries the missing file (a failed aiosqlite connect
+    # leaves a thread behind that outlives the test's event loop).
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/gone/citybot.db", citybot_simulator=False
+    )
     async with web_client(settings) as client:
         ready = await client.get("/readyz")
         healthy = await client.get("/healthz")
@@ -62,7 +66,8 @@ async def test_readyz_is_503_when_the_postgres_database_is_missing(postgres_temp
 
 async def test_lifespan_closes_the_app(database_url: str) -> None:
     """Leaving the lifespan disposes the engine: no pooled connection stays open."""
-    app = App.create(load_settings(database_url=database_url))
+    # No channel at all, so no inbox and outbox loops: the probe's is the only connection.
+    app = App.create(load_settings(database_url=database_url, citybot_simulator=False))
     web = create_web_app(app)
     transport = httpx.ASGITransport(app=web)
     async with web.router.lifespan_context(web):

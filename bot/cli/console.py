@@ -55,7 +55,7 @@ def console(
                         role=wanted[1],
                         now=app.dispatcher.services.clock.now(),
                     )
-            channel = ConsoleChannel(app.dispatcher, user_id=user, display_name=user)
+            channel = app.answer_in_person(ConsoleChannel)
             interactive = sys.stdin.isatty()
             while True:
                 if interactive:
@@ -63,7 +63,7 @@ def console(
                 line = await asyncio.to_thread(sys.stdin.readline)
                 if not line:
                     break
-                typer.echo(await channel.say(line.rstrip("\n")))
+                typer.echo(await channel.say(line.rstrip("\n"), user_id=user, display_name=user))
                 typer.echo("")
         finally:
             await app.close()

@@ -1,7 +1,8 @@
 """What came in: platform-neutral events that adapters build and handlers receive.
 
-Every event carries the channel, who sent it, in which chat, when, and the platform's original
-payload in `raw` (the one escape hatch, for logging and debugging; handlers must not read it).
+Every event carries the channel, who sent it, in which chat, when, its `origin` (what the
+adapter needs to answer it: a reply token, message ids), and the platform's original payload in
+`raw` (the one escape hatch, for logging and debugging; neither adapters nor handlers read it).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.core.replies import Button
 from db.enums import Channel, ChatKind
 
 
@@ -40,6 +42,22 @@ class ChatRef:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Origin:
+    """Where on its platform an event came from: what its adapter needs to answer it.
+
+    Filled by the adapter's parser and read back only by the same adapter (its reply context);
+    handlers never look at it. Fields a platform does not have stay empty.
+    """
+
+    reply_token: str | None = None  # a single-use handle to answer this very event
+    issued_at: datetime | None = None  # when the platform issued the token (it ages)
+    message_id: str | None = None  # the message this event is, or whose button was pressed
+    query_id: str | None = None  # a button press the platform waits to see acknowledged
+    thread_id: str | None = None  # the topic (thread) of a group the answer belongs in
+    links: tuple[tuple[Button, ...], ...] = ()  # link buttons of the pressed message, by row
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Event:
     """Base of every event."""
 
@@ -47,6 +65,7 @@ class Event:
     chat: ChatRef
     occurred_at: datetime
     event_id: str | None = None
+    origin: Origin = field(default_factory=Origin)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @property

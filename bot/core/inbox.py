@@ -109,6 +109,7 @@ class InboxProcessor:
         self._poll_interval = poll_interval
         self._stale_after = stale_after
         self._wake = asyncio.Event()
+        self._stopping = False
 
     async def ingest(self, channel: Channel, items: Sequence[InboxItem]) -> int:
         """Store events durably (one commit) and wake the loop; how many were new."""
@@ -134,10 +135,15 @@ class InboxProcessor:
             self._wake.set()
         return requeued
 
+    def stop(self) -> None:
+        """Leave `run` after the batch at hand, so that no database call is cut off halfway."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Work until cancelled; first take back what a previous process left half-done."""
+        """Work until stopped or cancelled; first take back what a dead process left half-done."""
         await self.requeue_stale()
-        while True:
+        while not self._stopping:
             try:
                 handled = await self.process_available()
             except Exception:
@@ -146,17 +152,26 @@ class InboxProcessor:
             if handled:
                 continue
             self._wake.clear()
+            if self._stopping:
+                return
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
             # that arrives as the wait ends, and the processor would never stop.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wake.wait()
 
-    async def process_available(self) -> int:
-        """Handle one batch of pending events; how many were taken."""
+    async def process_available(self, channels: Sequence[Channel] | None = None) -> int:
+        """Handle one batch of pending events (of `channels`, else of ours); how many were taken.
+
+        Only channels this process has an adapter for: another process may serve the rest (a
+        console beside `citybot serve`, whose answers only it can hand over).
+        """
         async with self._sessions() as session, session.begin():
             rows = await inbox_repo.claim_pending(
-                session=session, limit=self._batch_size, now=self._clock.now()
+                session=session,
+                limit=self._batch_size,
+                now=self._clock.now(),
+                channels=list(channels if channels is not None else self._adapters),
             )
         if not rows:
             return 0

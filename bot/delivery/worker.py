@@ -42,7 +42,7 @@ def delivery_of(message: OutboundMessage) -> Delivery:
 
 
 class OutboxWorker:
-    """Sends what the outbox holds, with retries, until cancelled."""
+    """Sends what the outbox holds, with retries, until stopped or cancelled."""
 
     def __init__(
         self,
@@ -68,6 +68,7 @@ class OutboxWorker:
         self._lease = lease
         self._poll_interval = poll_interval
         self._wakes: dict[Channel, asyncio.Event] = {}
+        self._stopping = False
         self._limits = limits or DeliveryLimits()
         self._on_paused = on_paused
 
@@ -76,8 +77,13 @@ class OutboxWorker:
         for event in self._wakes.values():
             event.set()
 
+    def stop(self) -> None:
+        """Leave `run` after the batches at hand, so that no database call is cut off halfway."""
+        self._stopping = True
+        self.wake()
+
     async def run(self) -> None:
-        """Deliver until cancelled, one loop per channel.
+        """Deliver until stopped or cancelled, one loop per channel.
 
         Channels go at very different paces (Telegram 25 messages a second, LINE 500 people a
         request): a batch waiting on one platform's limit must not hold up another's messages.
@@ -86,7 +92,7 @@ class OutboxWorker:
 
     async def _run_channel(self, channel: Channel) -> None:
         wake = self._wakes.setdefault(channel, asyncio.Event())
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.deliver_due([channel])
             except Exception:
@@ -95,6 +101,8 @@ class OutboxWorker:
             if sent:
                 continue
             wake.clear()
+            if self._stopping:
+                return
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
             # that arrives as the wait ends, and the worker would never stop.
             with contextlib.suppress(TimeoutError):

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Lifespan, Receive, Scope, Send
 
 from bot.app import App
-from bot.channels.simulator import simulator_routes
+from bot.channels.simulator import SimulatorChannel, simulator_routes
 from bot.core.channel import WebhookEndpoint
 from bot.web.fonts import font_routes
 from bot.web.health import health_routes
@@ -98,5 +98,5 @@ def _simulator(app: App) -> list[BaseRoute]:
 
     return [
         Route("/", front, methods=["GET"]),
-        *simulator_routes(dispatcher=app.dispatcher, sessions=app.sessions),
+        *simulator_routes(app.answer_in_person(SimulatorChannel), sessions=app.sessions),
     ]

@@ -160,9 +160,13 @@ def _new_rows(
 
 
 async def claim_pending(
-    *, session: AsyncSession, limit: int, now: datetime | None = None
+    *,
+    session: AsyncSession,
+    limit: int,
+    now: datetime | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> list[InboundEvent]:
-    """Take up to `limit` pending events, oldest first, for this worker; the caller commits.
+    """Take up to `limit` pending events (of `channels`, else of any), oldest first; uncommitted.
 
     One UPDATE … RETURNING makes the claim atomic; on PostgreSQL `SKIP LOCKED` lets several
     workers claim side by side without waiting for or double-taking each other's rows. The claim
@@ -174,6 +178,8 @@ async def claim_pending(
         .order_by(InboundEvent.id)
         .limit(limit)
     )
+    if channels is not None:
+        candidates = candidates.where(InboundEvent.channel.in_(list(channels)))
     if _dialect_name(session) == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     statement = (

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from bot.channels.simulator import MAX_BODY_BYTES, MAX_TEXT_CHARS, SimulatorChannel
 from bot.core import replies as replies_module
 from bot.core.clock import FrozenClock
-from bot.core.dispatcher import Dispatcher
 from bot.core.replies import Reply, Text
 from bot.seeding import run_seed
 from bot.settings import DEFAULT_CONTENT_DIR, Settings, load_settings
@@ -217,7 +216,7 @@ EVERY_REPLY_RENDERED: Rendered = [
 ]
 
 
-def test_every_reply_type_renders_to_the_pages_json(dispatcher: Dispatcher) -> None:
+def test_every_reply_type_renders_to_the_pages_json() -> None:
     """Each reply type of bot.core.replies becomes the JSON the page draws, field for field."""
     declared = {
         kind
@@ -225,18 +224,18 @@ def test_every_reply_type_renders_to_the_pages_json(dispatcher: Dispatcher) -> N
         if isinstance(kind, type) and issubclass(kind, Reply) and kind is not Reply
     }
     assert {type(r) for r in EVERY_REPLY} == declared  # a new reply type must join this test
-    rendered = SimulatorChannel(dispatcher).render(EVERY_REPLY)
+    rendered = SimulatorChannel.render_replies(EVERY_REPLY)
     assert [r.model_dump(mode="json") for r in rendered] == EVERY_REPLY_RENDERED
 
 
-def test_a_reply_type_the_page_cannot_draw_is_refused(dispatcher: Dispatcher) -> None:
+def test_a_reply_type_the_page_cannot_draw_is_refused() -> None:
     """An unknown reply type raises instead of vanishing from the conversation."""
 
     class Sticker(Reply):
         """A reply type no adapter knows."""
 
     with pytest.raises(TypeError, match="Sticker"):
-        SimulatorChannel(dispatcher).render([Text(text="ok"), Sticker()])
+        SimulatorChannel.render_replies([Text(text="ok"), Sticker()])
 
 
 # --- validation ----------------------------------------------------------------------------------

@@ -7,23 +7,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.core.authz import ANYONE
 from bot.core.channel import Outcome, SendResult
 from bot.core.clock import FrozenClock
-from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import Event
 from bot.core.inbox import InboxProcessor
-from bot.core.replies import Reply, Text
-from bot.core.router import Router
+from bot.core.replies import Text
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import OutboxWorker
 from db.enums import Channel, InboxStatus, OutboxStatus
 from db.models import Identity, InboundEvent, OutboundMessage
 from db.repositories.inbox import InboxItem, claim_pending, requeue_stale
 from db.repositories.outbox import claim_due
-from handlers import ROUTERS
 from tests.conftest import Database
+from tests.factories import dispatcher_with_a_bug
 from tests.fakes.recording_channel import RecordingChannel
 
 
@@ -150,15 +146,7 @@ async def test_a_failing_handler_apologises_and_marks_the_row(
     seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock
 ) -> None:
     """A handler bug becomes an apology in the person's language and a failed inbox row."""
-    broken = Router("broken")
-
-    @broken.command("boom", access=ANYONE)
-    async def boom(_event: Event, _ctx: Context) -> list[Reply]:
-        raise RuntimeError("bug")
-
-    failing = Dispatcher(
-        sessions=seeded_database.sessions, routers=[broken, *ROUTERS], services=dispatcher.services
-    )
+    failing = dispatcher_with_a_bug(dispatcher, seeded_database.sessions)
     pipeline = Pipeline(seeded_database, failing, clock, RetryPolicy())
     await pipeline.ingest("b1", user="u4", text="/boom")
     await pipeline.run()

@@ -41,9 +41,15 @@ def dispatcher(seeded_database: Database, texts: Texts, clock: FrozenClock) -> D
 
 
 async def outbox(db: Database) -> list[OutboundMessage]:
-    """Every queued message, oldest first."""
+    """Every message queued for LINE or Telegram, oldest first (chats are answered by console)."""
     async with db.sessions() as session:
-        return list(await session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)))
+        return list(
+            await session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.channel != Channel.CONSOLE)
+                .order_by(OutboundMessage.id)
+            )
+        )
 
 
 async def announcement(db: Database, announcement_id: int) -> Announcement:

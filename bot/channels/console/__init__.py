@@ -1,88 +1,144 @@
 """The console channel: chat with the bot in a terminal, one message per line (pipes work too).
 
-Choices are numbered; typing a number picks one, so scripts can walk any flow.
+Choices are numbered; typing a number picks one, so scripts can walk any flow. Every line walks
+the production path (inbox → dispatcher → outbox → `send`, see bot.core.answering). The console
+stores our events as they are, so the tests' chats use it too, as accounts of any channel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.dispatcher import Dispatcher
-from bot.core.events import ChatRef, ChoiceSelected, Event, TextReceived, UserRef
+from bot.core import events
+from bot.core.answering import AnsweringChannel
+from bot.core.channel import Delivery
+from bot.core.events import ChatRef, ChoiceSelected, Event, Origin, TextReceived, UserRef
 from bot.core.replies import Button, Cards, Choices, Document, Link, Reply, Text
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Member, Organisation
 from db.repositories import audit
 from db.repositories.accounts import register_member
+from db.repositories.conversations import clear_state
 from db.repositories.identities import ensure_identity
 
+_EVENT_TYPES: dict[str, type[Event]] = {
+    name: kind
+    for name, kind in vars(events).items()
+    if isinstance(kind, type) and issubclass(kind, Event) and kind is not Event
+}
 
-class ConsoleChannel:
-    """One person's terminal conversation; remembers the last choices so numbers pick them."""
+
+@functools.cache
+def _codec(name: str) -> TypeAdapter[Event]:
+    """How events of one type are stored as JSON and read back (built once, on first use)."""
+    return TypeAdapter(_EVENT_TYPES[name])
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleAnswer:
+    """The answer to one event: the replies, and how the terminal shows them."""
+
+    replies: tuple[Reply, ...]
+    text: str
+
+
+class ConsoleChannel(AnsweringChannel[ConsoleAnswer]):
+    """Terminal conversations; remembers each chat's last choices so numbers pick them."""
 
     channel = Channel.CONSOLE
 
-    def __init__(
-        self, dispatcher: Dispatcher, *, user_id: str, display_name: str | None = None
-    ) -> None:
-        self._dispatcher = dispatcher
-        self.user = UserRef(channel=self.channel, external_id=user_id, display_name=display_name)
-        self.chat = ChatRef(channel=self.channel, external_id=user_id)
-        self._numbered: list[str] = []  # payloads of the last numbered options
+    @functools.cached_property
+    def _numbered(self) -> dict[str, list[str]]:
+        """Per chat: the payloads of the options it was shown last."""
+        return {}
 
-    def event_for(self, line: str, now: datetime) -> Event:
+    # --- in ------------------------------------------------------------------------------------
+
+    def event_for(self, line: str, *, user_id: str, display_name: str | None = None) -> Event:
         """A typed line as an event: a number picks a choice shown last, anything else is text."""
+        user = UserRef(channel=self.channel, external_id=user_id, display_name=display_name)
+        chat = ChatRef(channel=self.channel, external_id=user_id)
+        now = self.services.clock.now()
+        numbered = self._numbered.get(user_id, [])
         stripped = line.strip()
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self._numbered):
-            payload = self._numbered[int(stripped) - 1]
-            return ChoiceSelected(user=self.user, chat=self.chat, occurred_at=now, payload=payload)
-        return TextReceived(user=self.user, chat=self.chat, occurred_at=now, text=line)
+        if stripped.isdigit() and 1 <= int(stripped) <= len(numbered):
+            payload = numbered[int(stripped) - 1]
+            return ChoiceSelected(user=user, chat=chat, occurred_at=now, payload=payload)
+        return TextReceived(user=user, chat=chat, occurred_at=now, text=line)
 
-    def render(self, replies: Iterable[Reply]) -> str:
-        """Replies as terminal text; choices and payload buttons get numbers."""
-        self._numbered = []
-        blocks = [self._render_one(reply) for reply in replies]
-        return "\n\n".join(block for block in blocks if block)
+    async def say(self, line: str, *, user_id: str, display_name: str | None = None) -> str:
+        """Send one typed line; the answer as the terminal shows it."""
+        event = self.event_for(line, user_id=user_id, display_name=display_name)
+        return (await self.answer(event)).text
 
-    def _number(self, label: str, payload: str) -> str:
-        self._numbered.append(payload)
-        return f"  {len(self._numbered)}. {label}"
+    async def answer(self, event: Event) -> ConsoleAnswer:
+        """Store any event (of any channel's account) and wait for the answer to it."""
+        key = self.new_key()
+        stamped = dataclasses.replace(event, origin=Origin(reply_token=key))
+        payload = {
+            "type": type(event).__name__,
+            "event": _codec(type(event).__name__).dump_python(stamped, mode="json"),
+        }
+        return await self.ask(key, payload, event.occurred_at)
 
-    def _button(self, button: Button) -> str:
-        if button.payload is not None:
-            return self._number(button.label, button.payload)
-        return f"  [{button.label}] {button.url}"
+    def event_from(self, payload: Mapping[str, Any]) -> Event:
+        """The event `answer` stored."""
+        name = str(payload.get("type"))
+        if name not in _EVENT_TYPES:
+            raise ValueError(f"unknown event type {name!r}")
+        return _codec(name).validate_python(payload["event"])
 
-    def _render_one(self, reply: Reply) -> str:
-        match reply:
-            case Text(text=text):
-                return text
-            case Choices(text=text, options=options):
-                lines = [text, *(self._number(o.label, o.payload) for o in options)]
-                return "\n".join(lines)
-            case Cards(text=text, cards=cards):
-                lines = [text]
-                for index, card in enumerate(cards, start=1):
-                    lines.append(f"[{index}] {card.title}")
-                    if card.subtitle:
-                        lines.append(f"    {card.subtitle}")
-                    if card.link and not any(b.url == card.link for b in card.buttons):
-                        lines.append(f"    {card.link}")
-                    lines.extend("  " + self._button(b) for b in card.buttons)
-                return "\n".join(lines)
-            case Link(text=text, label=label, url=url):
-                return f"{text}\n  [{label}] {url}"
-            case Document(title=title, url=url, caption=caption):
-                return "\n".join(part for part in (f"📄 {title}", caption, f"  {url}") if part)
-        raise TypeError(f"the console cannot render {type(reply).__name__}")
+    # --- out -----------------------------------------------------------------------------------
 
-    async def say(self, line: str) -> str:
-        """Send one typed line through the dispatcher; the rendered answer."""
-        event = self.event_for(line, self._dispatcher.services.clock.now())
-        return self.render(await self._dispatcher.handle(event))
+    def render(self, delivery: Delivery) -> ConsoleAnswer:
+        """The replies as terminal text; choices and payload buttons get numbers."""
+        chat = delivery.recipients[0] if delivery.recipients else ""
+        numbered = self._numbered[chat] = []  # the chat's options are numbered afresh
+        blocks = [_render_one(reply, numbered) for reply in delivery.replies]
+        return ConsoleAnswer(delivery.replies, "\n\n".join(block for block in blocks if block))
+
+
+def _number(numbered: list[str], label: str, payload: str) -> str:
+    numbered.append(payload)
+    return f"  {len(numbered)}. {label}"
+
+
+def _button(button: Button, numbered: list[str]) -> str:
+    if button.payload is not None:
+        return _number(numbered, button.label, button.payload)
+    return f"  [{button.label}] {button.url}"
+
+
+def _render_one(reply: Reply, numbered: list[str]) -> str:
+    match reply:
+        case Text(text=text):
+            return text
+        case Choices(text=text, options=options):
+            lines = [text, *(_number(numbered, o.label, o.payload) for o in options)]
+            return "\n".join(lines)
+        case Cards(text=text, cards=cards):
+            lines = [text]
+            for index, card in enumerate(cards, start=1):
+                lines.append(f"[{index}] {card.title}")
+                if card.subtitle:
+                    lines.append(f"    {card.subtitle}")
+                if card.link and not any(b.url == card.link for b in card.buttons):
+                    lines.append(f"    {card.link}")
+                lines.extend("  " + _button(b, numbered) for b in card.buttons)
+            return "\n".join(lines)
+        case Link(text=text, label=label, url=url):
+            return f"{text}\n  [{label}] {url}"
+        case Document(title=title, url=url, caption=caption):
+            return "\n".join(part for part in (f"📄 {title}", caption, f"  {url}") if part)
+    raise TypeError(f"the console cannot render {type(reply).__name__}")
 
 
 async def register_console_member(
@@ -93,32 +149,40 @@ async def register_console_member(
     role: Role,
     now: datetime,
 ) -> Member:
-    """`citybot console --as ORG:ROLE`: a registered member for this console account.
+    """`citybot console --as ORG:ROLE`: this console account becomes a member of ORG as ROLE.
 
-    Development only: it records consent as given, so the audit log says it was the console.
+    Development only: it records consent as given, so the audit log says it was the console. An
+    account registered before as something else is registered afresh as what `--as` says (its
+    half-done conversation dropped); the earlier member keeps any other accounts linked to it.
     """
     identity, _ = await ensure_identity(
         session=session, channel=Channel.CONSOLE, external_id=external_id, language=None, now=now
     )
-    if identity.member_id is not None:
-        existing = await session.get(Member, identity.member_id)
-        if existing is not None and existing.status is MemberStatus.ACTIVE:
-            return existing
+    earlier = await session.get(Member, identity.member_id) if identity.member_id else None
+    if earlier is not None and earlier.status is not MemberStatus.ACTIVE:
+        earlier = None
+    if earlier is not None and (earlier.organisation_id, earlier.role) == (organisation.id, role):
+        return earlier
+    if earlier is not None:
+        await clear_state(session=session, identity_id=identity.id)
     member = await register_member(
         session=session,
         identity=identity,
         organisation_id=organisation.id,
         role=role,
         display_name=external_id,
-        language=Language.TH,
+        language=earlier.language if earlier is not None else Language.TH,
         now=now,
     )
+    details: dict[str, Any] = {"role": role.value, "via": "console --as"}
+    if earlier is not None:
+        details["replaces"] = f"member:{earlier.id}"
     await audit.record(
         session=session,
         action="member.register",
         now=now,
         actor_member_id=member.id,
         target=f"organisation:{organisation.slug}",
-        details={"role": role.value, "via": "console --as"},
+        details=details,
     )
     return member

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.line import events as line_events
 from bot.channels.line.api import InvalidRequest, LineApi, LineApiError, LineUnavailable
 from bot.channels.line.render import Message, batches, render
-from bot.channels.line.webhook import PATH, GroupCommit, LineWebhook
+from bot.channels.line.webhook import PATH, LineWebhook
 from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook
 from bot.core.clock import Clock
 from bot.core.dispatcher import platform_language
@@ -39,6 +39,7 @@ from bot.core.events import (
     Unsupported,
 )
 from bot.core.replies import ReplyError
+from bot.core.webhooks import GroupCommit
 from bot.settings import Settings
 from db.enums import Channel, ChatKind
 from db.repositories import inbox as inbox_repo
@@ -148,11 +149,14 @@ class LineChannel:
         return line_events.event_from(payload)
 
     def reply_context(self, event: Event) -> dict[str, Any]:
-        """The reply token and when the event happened, to judge the token's freshness later."""
-        token = event.raw.get("replyToken")
-        if not isinstance(token, str) or not token or isinstance(event, Unfollowed):
+        """The reply token and when LINE issued it, to judge the token's freshness later."""
+        origin = event.origin
+        if origin.reply_token is None or origin.issued_at is None or isinstance(event, Unfollowed):
             return {}
-        return {"reply_token": token, "event_ms": event.raw.get("timestamp")}
+        return {
+            "reply_token": origin.reply_token,
+            "event_ms": round(origin.issued_at.timestamp() * 1000),
+        }
 
     async def send(self, delivery: Delivery) -> SendResult:
         """Reply while the token is fresh, push otherwise; ≤ 5 messages per request."""

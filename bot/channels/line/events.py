@@ -25,6 +25,7 @@ from bot.core.events import (
     LocationShared,
     MembersChanged,
     MessageUnsent,
+    Origin,
     StickerReceived,
     TextReceived,
     Unfollowed,
@@ -127,11 +128,16 @@ def event_from(payload: Mapping[str, Any]) -> Event | None:
     if not isinstance(timestamp, int) or isinstance(timestamp, bool):
         raise MalformedEvent("'timestamp' is missing or not an integer")
     user, chat = refs(payload)
+    at = occurred_at(timestamp)
+    token = payload.get("replyToken")
+    # The token is as old as the event: LINE issues it with the webhook.
+    origin = Origin(reply_token=token if isinstance(token, str) and token else None, issued_at=at)
     common: dict[str, Any] = {
         "user": user,
         "chat": chat,
-        "occurred_at": occurred_at(timestamp),
+        "occurred_at": at,
         "event_id": payload.get("webhookEventId"),
+        "origin": origin,
         "raw": payload,
     }
     match kind:

@@ -8,7 +8,6 @@ Handling the events happens later, in the inbox processor.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -21,8 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.channels.line.events import occurred_at
-from bot.core.channel import Ingest
-from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
 log = logging.getLogger(__name__)
@@ -94,50 +91,6 @@ def parse(body: bytes) -> Parsed:
             if isinstance(message_id, str):
                 unsent.append(message_id)
     return Parsed(items, unsent)
-
-
-class GroupCommit:
-    """Stores the items of concurrent requests in one commit instead of one commit each.
-
-    The first request starts a writer; requests arriving while it commits wait and go together
-    in its next commit. Alone, a request is committed at once (no timer, no added latency);
-    under load, a commit carries every request that arrived during the previous one, so the
-    database's commit rate no longer bounds the webhook rate. Each request still returns only
-    after its own events are committed, and a failed commit fails every request it carried.
-    """
-
-    def __init__(self, ingest: Ingest, channel: Channel) -> None:
-        self._ingest = ingest
-        self._channel = channel
-        self._waiting: list[tuple[Sequence[InboxItem], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def store(self, items: Sequence[InboxItem]) -> None:
-        """Return once `items` are committed (together with whatever else was waiting)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((items, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(), name="line-group-commit")
-        await done
-
-    async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                await self._ingest(self._channel, [item for items, _ in batch for item in items])
-            except Exception as error:  # every waiting request answers 500; LINE redelivers
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                continue
-            for _, done in batch:
-                if not done.done():  # the client may have gone away meanwhile
-                    done.set_result(None)
-
-    async def close(self) -> None:
-        """Let the last commit finish."""
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
 
 
 Store = Callable[[Sequence[InboxItem]], Awaitable[None]]

@@ -1,8 +1,9 @@
 """The browser simulator: chat with the bot in a web page, as a new visitor or a demo member.
 
 A development and demonstration tool (off in production, see `Settings.simulator_enabled`): the
-page posts what a person typed or pressed, this adapter turns it into our events, runs them
-through the same dispatcher as every other channel and answers with the replies as JSON.
+page posts what a person typed or pressed, this adapter turns it into our events, which take the
+same path as every other channel's (inbox, dispatcher, outbox, `send`; see bot.core.answering),
+and answers the request with the replies as JSON.
 Anyone who can reach the page can speak as any simulator account, demo members included, which
 is why it never runs in production.
 """
@@ -10,11 +11,11 @@ is why it never runs in production.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,8 +30,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.dispatcher import Dispatcher
-from bot.core.events import ChatRef, ChoiceSelected, Event, TextReceived, UserRef
+from bot.core.answering import AnsweringChannel
+from bot.core.channel import Delivery
+from bot.core.events import ChatRef, ChoiceSelected, Event, Origin, TextReceived, UserRef
 from bot.core.replies import Button, Card, Cards, Choices, Document, Link, Reply, Text
 from db.enums import Channel, Language
 from db.repositories.simulator import Persona, list_demo_personas
@@ -192,34 +194,50 @@ def _render_card(card: Card) -> RenderedCard:
     )
 
 
-class SimulatorChannel:
+class SimulatorChannel(AnsweringChannel[list[RenderedReply]]):
     """Turns the page's messages into events and our replies into the JSON the page draws."""
 
     channel = Channel.SIMULATOR
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
-        self._dispatcher = dispatcher
-
-    def event_for(self, message: IncomingMessage, now: datetime) -> Event:
+    @staticmethod
+    def event_for(message: IncomingMessage, now: datetime, key: str) -> Event:
         """The event a posted message stands for: a pressed button or typed text, 1:1 chat."""
         user = UserRef(
-            channel=self.channel,
+            channel=Channel.SIMULATOR,
             external_id=message.user,
             display_name=message.display_name,
             language=message.language,
         )
-        chat = ChatRef(channel=self.channel, external_id=message.user)
+        chat = ChatRef(channel=Channel.SIMULATOR, external_id=message.user)
+        origin = Origin(reply_token=key)
         raw = message.model_dump(exclude_none=True)
         if message.payload is not None:
             return ChoiceSelected(
-                user=user, chat=chat, occurred_at=now, raw=raw, payload=message.payload
+                user=user,
+                chat=chat,
+                occurred_at=now,
+                origin=origin,
+                raw=raw,
+                payload=message.payload,
             )
         assert message.text is not None  # the model admits exactly one of the two
-        return TextReceived(user=user, chat=chat, occurred_at=now, raw=raw, text=message.text)
+        return TextReceived(
+            user=user, chat=chat, occurred_at=now, origin=origin, raw=raw, text=message.text
+        )
 
-    def render(self, replies: Iterable[Reply]) -> list[RenderedReply]:
+    def event_from(self, payload: Mapping[str, Any]) -> Event:
+        """The event of a stored message: the page's JSON, when it came, the key it waits on."""
+        message = IncomingMessage.model_validate(payload["message"])
+        return self.event_for(message, datetime.fromisoformat(payload["at"]), payload["key"])
+
+    def render(self, delivery: Delivery) -> list[RenderedReply]:
+        """The replies as the page's JSON."""
+        return self.render_replies(delivery.replies)
+
+    @classmethod
+    def render_replies(cls, replies: Iterable[Reply]) -> list[RenderedReply]:
         """Replies as the page's JSON; a reply type the page cannot draw is a bug, so it raises."""
-        return [self._render_one(reply) for reply in replies]
+        return [cls._render_one(reply) for reply in replies]
 
     @staticmethod
     def _render_one(reply: Reply) -> RenderedReply:
@@ -240,13 +258,14 @@ class SimulatorChannel:
         raise TypeError(f"the simulator cannot render {type(reply).__name__}")
 
     async def handle(self, message: IncomingMessage) -> list[RenderedReply]:
-        """Run one posted message through the dispatcher; the rendered replies."""
-        event = self.event_for(message, self._dispatcher.services.clock.now())
-        return self.render(await self._dispatcher.handle(event))
+        """Store one posted message and wait for the rendered replies to it."""
+        key, now = self.new_key(), self.services.clock.now()
+        payload = {"key": key, "at": now.isoformat(), "message": message.model_dump(mode="json")}
+        return await self.ask(key, payload, now)
 
     def persona(self, persona: Persona) -> RenderedPersona:
         """A demo member as the page lists them, with the role named in both languages."""
-        texts = self._dispatcher.services.texts
+        texts = self.services.texts
         role_key = f"roles.{persona.role.value}"
         return RenderedPersona(
             user=persona.external_id,
@@ -319,10 +338,9 @@ async def _read_body(request: Request) -> bytes | None:
 
 
 def simulator_routes(
-    *, dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession]
+    channel: SimulatorChannel, *, sessions: async_sessionmaker[AsyncSession]
 ) -> list[Route]:
-    """Routes of the page (`GET /simulator`), its files and its JSON API."""
-    channel = SimulatorChannel(dispatcher)
+    """Routes of the page (`GET /simulator`), its files and its JSON API, answered by `channel`."""
     assets = _load_assets()
 
     def asset(name: str) -> Response:

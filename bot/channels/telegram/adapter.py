@@ -60,18 +60,6 @@ class _Progress:
     sent_ids: list[str]
 
 
-def _pressed_message_links(message: Mapping[str, Any]) -> list[list[dict[str, str]]]:
-    """The link buttons of the message whose button was pressed: they stay, the rest go."""
-    markup = message.get("reply_markup")
-    rows = markup.get("inline_keyboard", []) if isinstance(markup, Mapping) else []
-    kept = [
-        [{"text": str(key["text"]), "url": str(key["url"])} for key in row if key.get("url")]
-        for row in rows
-        if isinstance(row, list)
-    ]
-    return [row for row in kept if row]
-
-
 class TelegramChannel:
     """Telegram as one of our channels."""
 
@@ -137,10 +125,11 @@ class TelegramChannel:
             self.poller.start()
 
     async def close(self) -> None:
-        """Stop polling (releasing the lease) and close the connections; safe to call twice."""
+        """Stop polling (releasing the lease), end the last commit, close; safe to call twice."""
         poller, self.poller = self.poller, None
         if poller is not None:
             await poller.stop()
+        await self._webhook.close()
         client, self._client = self._client, None
         if client is not None:
             await client.close()
@@ -153,30 +142,25 @@ class TelegramChannel:
 
     def reply_context(self, event: Event) -> dict[str, Any]:
         """Which button press to answer and which keyboard to retire; where a group reply goes."""
-        raw = event.raw
+        origin = event.origin
         context: dict[str, Any] = {}
-        query = raw.get("callback_query")
-        if isinstance(event, ChoiceSelected) and isinstance(query, Mapping):
-            context["callback_query_id"] = str(query["id"])
-            message = query.get("message")
-            # An inaccessible (too old) message comes with date 0 and cannot be edited.
-            if isinstance(message, Mapping) and message.get("date"):
-                context["message_id"] = int(message["message_id"])
-                context["keep_links"] = _pressed_message_links(message)
-        else:
-            message = raw.get("message") or raw.get("edited_message")
-            if isinstance(message, Mapping) and event.chat.is_group:
-                # In a busy group the answer is threaded to the command it answers.
-                context["reply_to"] = int(message["message_id"])
-        if isinstance(message, Mapping) and message.get("is_topic_message"):
-            context["message_thread_id"] = int(message["message_thread_id"])
+        if isinstance(event, ChoiceSelected) and origin.query_id is not None:
+            context["callback_query_id"] = origin.query_id
+            if origin.message_id is not None:
+                context["message_id"] = int(origin.message_id)
+                context["keep_links"] = [
+                    [{"text": key.label, "url": key.url} for key in row] for row in origin.links
+                ]
+        elif origin.message_id is not None and event.chat.is_group:
+            # In a busy group the answer is threaded to the command it answers.
+            context["reply_to"] = int(origin.message_id)
+        if origin.thread_id is not None:
+            context["message_thread_id"] = int(origin.thread_id)
         return context
 
     def needs_acknowledgement(self, event: Event) -> bool:
         """A button press: Telegram shows a spinner until it is answered, reply or not."""
-        return isinstance(event, ChoiceSelected) and isinstance(
-            event.raw.get("callback_query"), Mapping
-        )
+        return isinstance(event, ChoiceSelected) and event.origin.query_id is not None
 
     # --- replies out -----------------------------------------------------------------------------
 

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import Chat, ChatMember, ChatMemberUpdated, Message, Update, User
+from telegram import (
+    Chat,
+    ChatMember,
+    ChatMemberUpdated,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 
 from bot.core.events import (
@@ -24,6 +32,7 @@ from bot.core.events import (
     LeftGroup,
     LocationShared,
     MembersChanged,
+    Origin,
     StickerReceived,
     TextReceived,
     Unblocked,
@@ -31,6 +40,7 @@ from bot.core.events import (
     Unsupported,
     UserRef,
 )
+from bot.core.replies import Button
 from db.enums import Channel, ChatKind
 
 log = logging.getLogger(__name__)
@@ -94,6 +104,38 @@ def _user_ref(user: User | None) -> UserRef | None:
     )
 
 
+def _thread(message: MaybeInaccessibleMessage) -> str | None:
+    """The forum topic a message belongs to, where answers to it go too."""
+    if isinstance(message, Message) and message.is_topic_message and message.message_thread_id:
+        return str(message.message_thread_id)
+    return None
+
+
+def _press_origin(query_id: str, message: MaybeInaccessibleMessage | None) -> Origin:
+    """A button press: the query to acknowledge, and the message whose keyboard is retired.
+
+    A message too old to be shown to the bot (date 0) cannot be edited: only the query counts.
+    """
+    if message is None:
+        return Origin(query_id=query_id)
+    if not message.is_accessible or not isinstance(message, Message):
+        return Origin(query_id=query_id, thread_id=_thread(message))
+    markup = message.reply_markup
+    rows = markup.inline_keyboard if markup is not None else ()
+    # The link buttons stay under the pressed message; the rest is what the press answered.
+    links = tuple(
+        kept
+        for kept in (tuple(Button(label=k.text, url=k.url) for k in row if k.url) for row in rows)
+        if kept
+    )
+    return Origin(
+        query_id=query_id,
+        message_id=str(message.message_id),
+        thread_id=_thread(message),
+        links=links,
+    )
+
+
 def _is_present(member: ChatMember) -> bool:
     if member.status == ChatMemberStatus.RESTRICTED:
         return bool(getattr(member, "is_member", False))
@@ -134,6 +176,7 @@ class UpdateReader:
                 chat=chat,
                 occurred_at=received_at,
                 payload=decode_callback(query.data),
+                origin=_press_origin(str(query.id), query.message),
                 **common,
             )
         if update.my_chat_member is not None:
@@ -147,6 +190,7 @@ class UpdateReader:
             "user": _user_ref(message.from_user),
             "chat": _chat_ref(message.chat),
             "occurred_at": message.date,
+            "origin": Origin(message_id=str(message.message_id), thread_id=_thread(message)),
             **common,
         }
         if message.text is not None:

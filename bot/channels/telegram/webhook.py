@@ -8,18 +8,17 @@ few commits instead of one per update.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 import time
-from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.channels.telegram.updates import update_time
 from bot.core.channel import Ingest
+from bot.core.webhooks import GroupCommit
 from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
@@ -27,51 +26,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  # a header name, not a secret
-# Bounds how long the largest commit (and so the wait of every request in it) can take.
-MAX_BATCH = 500
 REFUSAL_LOG_INTERVAL = 60.0
-
-
-class GroupCommit:
-    """Stores webhook updates, batching the ones that arrive while a commit is under way."""
-
-    def __init__(self, ingest: Ingest, channel: Channel, max_batch: int = MAX_BATCH) -> None:
-        self._ingest = ingest
-        self._channel = channel
-        self._max_batch = max_batch
-        self._waiting: list[tuple[InboxItem, asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-
-    async def store(self, item: InboxItem) -> None:
-        """Return once `item` is committed to the inbox; raise if the commit failed."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, done))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush(), name="telegram-webhook-commit")
-        await done
-
-    async def _flush(self) -> None:
-        try:
-            while self._waiting:
-                # One turn of the event loop lets requests already read reach the batch.
-                await asyncio.sleep(0)
-                batch = self._waiting[: self._max_batch]
-                self._waiting = self._waiting[self._max_batch :]
-                await self._commit(batch)
-        finally:
-            self._flusher = None
-
-    async def _commit(self, batch: Sequence[tuple[InboxItem, asyncio.Future[None]]]) -> None:
-        try:
-            await self._ingest(self._channel, [item for item, _ in batch])
-        except Exception as error:  # every waiting request answers 500; Telegram resends
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(error)
-            return
-        for _, done in batch:
-            if not done.done():  # a request whose client went away was cancelled: nobody waits
-                done.set_result(None)
 
 
 def _refused(status: int) -> Response:
@@ -111,6 +66,10 @@ class TelegramWebhook:
         self._store = GroupCommit(ingest, Channel.TELEGRAM)
         self._refusals = RefusalLog()
 
+    async def close(self) -> None:
+        """Let the last commit finish."""
+        await self._store.close()
+
     async def handle(self, request: Request) -> Response:
         """Answer one webhook request from Telegram (or from someone pretending to be it)."""
         given = request.headers.get(SECRET_HEADER)
@@ -143,7 +102,7 @@ class TelegramWebhook:
             return _refused(400)
         item = InboxItem(event_key=str(update_id), payload=update, occurred_at=update_time(update))
         try:
-            await self._store.store(item)
+            await self._store.store([item])
         except Exception:
             log.exception(
                 "telegram webhook: update %d could not be stored; answering 500", update_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from datetime import timedelta
@@ -18,7 +19,7 @@ from db.models import Chat, Identity, Member, Organisation, OutboundMessage
 from tests.channels.line.conftest import LineHarness, endpoints, words
 from tests.conftest import InviteFactory
 from tests.fakes.line_api import INVALID_REPLY_TOKEN, MONTHLY_LIMIT
-from tests.fakes.line_events import group_id, user_id
+from tests.fakes.line_events import LineEvents, group_id, user_id
 
 
 async def _outbox(line: LineHarness) -> list[OutboundMessage]:
@@ -357,3 +358,19 @@ async def test_english_profile_gets_the_greeting_in_english(line: LineHarness) -
     assert "invite code" in words(sent)
     assert endpoints(sent) == ["reply"]
     assert endpoints(line.api.requests, lookups=True) == ["profile", "reply"]
+
+
+async def test_the_reply_context_comes_from_the_events_origin_not_its_raw_payload(
+    line: LineHarness,
+) -> None:
+    """The reply token and its age are parsed into `origin`; an emptied `raw` changes nothing."""
+    adapter = line.app.adapters[Channel.LINE]
+    events = LineEvents(line.clock)
+    text, unfollow = events.text(user_id(), "/help"), events.unfollow(user_id())
+    parsed = [event_from(payload) for payload in (text, unfollow)]
+    bare = [dataclasses.replace(event, raw={}) for event in parsed if event is not None]
+
+    assert [adapter.reply_context(event) for event in bare] == [
+        {"reply_token": text["replyToken"], "event_ms": text["timestamp"]},
+        {},  # LINE gives no token with an unfollow: nothing can answer it
+    ]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from linebot.v3.webhooks import Event as SdkEvent
 from sqlalchemy import select
 
 from bot.channels.line.events import event_from
-from bot.channels.line.webhook import GroupCommit
 from bot.core.events import (
     ChoiceSelected,
     FileReceived,
@@ -28,9 +26,8 @@ from bot.core.events import (
     Unfollowed,
     Unsupported,
 )
-from db.enums import Channel, ChatKind, InboxStatus
+from db.enums import ChatKind, InboxStatus
 from db.models import InboundEvent
-from db.repositories.inbox import InboxItem
 from tests.channels.line.conftest import LineHarness, endpoints
 from tests.fakes.line_events import LineEvents, body, group_id, sign, user_id
 
@@ -255,36 +252,3 @@ def test_postback_of_another_version_is_not_a_choice(clock: Any) -> None:
     assert isinstance(ours, ChoiceSelected) and ours.payload == "mat:s:3:1"
     for foreign in ("0|consent:yes", "consent:yes", "1|", "action=buy&itemid=111"):
         assert isinstance(event_from(events.postback(U, foreign)), Unsupported), foreign
-
-
-async def test_concurrent_requests_share_one_commit_and_its_failure() -> None:
-    """Requests arriving during a commit share the next one; a failed commit fails each."""
-    commits: list[list[str]] = []
-    release = asyncio.Event()
-    failing = False
-
-    async def ingest(_channel: Channel, items: Sequence[InboxItem]) -> int:
-        commits.append([item.event_key for item in items])
-        if len(commits) == 1:
-            await release.wait()  # the first commit is slow; others queue up meanwhile
-        if failing:
-            raise OSError("disk full")
-        return len(items)
-
-    def item(key: str) -> InboxItem:
-        return InboxItem(event_key=key, payload={})
-
-    group = GroupCommit(ingest, Channel.LINE)
-    first = asyncio.create_task(group.store([item("a")]))
-    await asyncio.sleep(0)
-    later = [asyncio.create_task(group.store([item(key)])) for key in ("b", "c", "d")]
-    await asyncio.sleep(0)
-    release.set()
-    await asyncio.gather(first, *later)
-    assert commits == [["a"], ["b", "c", "d"]]
-
-    failing = True
-    waiting = [asyncio.create_task(group.store([item(key)])) for key in ("e", "f")]
-    results = await asyncio.gather(*waiting, return_exceptions=True)
-    assert [type(result) for result in results] == [OSError, OSError]
-    await group.close()

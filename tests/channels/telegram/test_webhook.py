@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import html
 import logging
 
 import pytest
 from sqlalchemy import select, text
 
+from bot.channels.telegram import TelegramChannel
 from bot.core.texts import Texts
 from db.enums import Channel, InboxStatus, Language, Role
 from db.models import Chat, Identity, InboundEvent, Organisation
@@ -20,7 +22,7 @@ from tests.channels.telegram.conftest import (
     texts_of,
 )
 from tests.conftest import InviteFactory
-from tests.fakes.telegram_updates import group_chat
+from tests.fakes.telegram_updates import BOT_USER, DATE, group_chat
 
 
 def city_consent(texts: Texts, language: Language) -> str:
@@ -366,3 +368,41 @@ async def test_an_update_that_cannot_be_stored_is_not_acknowledged(
 
     assert status == 500
     assert "could not be stored" in caplog.text
+
+
+async def test_answering_reads_the_events_origin_never_its_raw_update(
+    telegram: TelegramHarness,
+) -> None:
+    """A press in a forum topic: query, pressed message, its links and topic are in `origin`."""
+    adapter = telegram.app.adapters[Channel.TELEGRAM]
+    pressed = {
+        "message_id": 77,
+        "from": BOT_USER,
+        "chat": group_chat(),
+        "date": DATE,
+        "is_topic_message": True,
+        "message_thread_id": 9,
+        "text": "เลือกได้เลย",
+        "reply_markup": {
+            "inline_keyboard": [
+                [{"text": "ยืนยัน", "callback_data": "1|consent:yes"}],
+                [{"text": "เปิด", "url": "https://materials.test/a"}],
+            ]
+        },
+    }
+    press = telegram.updates.button_press(SOMCHAI, pressed, "1|consent:yes")
+    command = telegram.updates.text(SOMCHAI, "/help", chat=group_chat())
+    events = [adapter.event_from(update) for update in (press, command)]
+    bare = [dataclasses.replace(event, raw={}) for event in events if event is not None]
+
+    assert [adapter.reply_context(event) for event in bare] == [
+        {
+            "callback_query_id": press["callback_query"]["id"],
+            "message_id": 77,
+            "keep_links": [[{"text": "เปิด", "url": "https://materials.test/a"}]],
+            "message_thread_id": 9,
+        },
+        {"reply_to": command["message"]["message_id"]},
+    ]
+    assert isinstance(adapter, TelegramChannel)
+    assert [adapter.needs_acknowledgement(event) for event in bare] == [True, False]
