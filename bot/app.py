@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.answering import AnsweringChannel
-from bot.core.channel import ChannelAdapter, Ingest
+from bot.core.channel import ChannelAdapter, Wiring
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
@@ -84,28 +84,19 @@ def database_engine(settings: Settings) -> AsyncEngine:
     return create_engine(settings.database_url, connect_args=connect_args)
 
 
-def platform_adapters(
-    settings: Settings,
-    ingest: Ingest,
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-) -> Sequence[ChannelAdapter]:
+def platform_adapters(wiring: Wiring) -> Sequence[ChannelAdapter]:
     """The platform channels the settings enable (each imports its SDK only when enabled)."""
     adapters: list[ChannelAdapter] = []
-    if settings.line_enabled:
+    if wiring.settings.line_enabled:
         with collector_paused():
             from bot.channels.line import LineChannel
 
-        adapters.append(
-            LineChannel.create(settings=settings, ingest=ingest, sessions=sessions, clock=clock)
-        )
-    if settings.telegram_enabled:
+        adapters.append(LineChannel.create(wiring))
+    if wiring.settings.telegram_enabled:
         with collector_paused():
             from bot.channels.telegram import TelegramChannel
 
-        adapters.append(
-            TelegramChannel.create(settings, ingest=ingest, sessions=sessions, clock=clock)
-        )
+        adapters.append(TelegramChannel.create(wiring))
     return adapters
 
 
@@ -204,7 +195,8 @@ class App:
             clock=services.clock,
             on_replies_queued=outbox.wake,
         )
-        for adapter in platform_adapters(settings, inbox.ingest, sessions, services.clock):
+        wiring = Wiring(settings, inbox.ingest, sessions, services.clock)
+        for adapter in platform_adapters(wiring):
             adapters[adapter.channel] = adapter
         scheduler = Scheduler(
             sessions=sessions,

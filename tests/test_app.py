@@ -30,7 +30,10 @@ async def test_without_line_or_telegram_the_loops_answer_the_simulator(
         response = await client.post(
             "/simulator/api/messages", json={"user": "web-1", "text": "/lang en"}
         )
-    assert response.json() == {"replies": [{"type": "text", "text": "Language set to English."}]}
+    assert response.json() == {
+        "replies": [{"type": "text", "text": "Language set to English."}],
+        "language": "en",
+    }
 
 
 async def test_closing_at_once_cuts_no_database_call_off(

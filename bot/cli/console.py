@@ -16,7 +16,7 @@ from bot.cli.support import (
     parse_role,
     require_fit,
 )
-from db.enums import Role
+from db.enums import Channel, Role
 
 
 def console(
@@ -33,7 +33,8 @@ def console(
     ] = None,
 ) -> None:
     """Chat with the bot in this terminal: one message per line (pipes work); numbers pick."""
-    from bot.channels.console import ConsoleChannel, register_console_member
+    from bot.channels.console import ConsoleChannel
+    from handlers.onboarding.service import register_as
 
     settings = load_cli_settings()
     wanted: tuple[str, Role] | None = None
@@ -48,8 +49,9 @@ def console(
                 async with app.sessions() as session, session.begin():
                     organisation = await find_organisation(session, wanted[0])
                     require_fit(organisation, wanted[1])
-                    await register_console_member(
+                    await register_as(
                         session=session,
+                        channel=Channel.CONSOLE,
                         external_id=user,
                         organisation=organisation,
                         role=wanted[1],

@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
 from bot.core.events import Event
 from bot.core.replies import Reply
+from bot.settings import Settings
 from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
@@ -24,6 +28,16 @@ if TYPE_CHECKING:
 Ingest = Callable[[Channel, Sequence[InboxItem]], Awaitable[int]]
 # Checks, stores and acknowledges one platform request (it answers its own errors).
 WebhookEndpoint = Callable[["Request"], Awaitable["Response"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """What the composition root hands every platform channel it builds."""
+
+    settings: Settings
+    ingest: Ingest
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,53 +10,32 @@ from collections import defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
+from db import models
 from db.base import Base
-from db.models import (
-    Competition,
-    CompetitionEntry,
-    Consent,
-    Deadline,
-    Domain,
-    FaqEntry,
-    Identity,
-    Invite,
-    Material,
-    Member,
-    Milestone,
-    Organisation,
-    OrganisationDomain,
-    PartnershipInterest,
-    PartnershipOffer,
-    Plan,
-    ProgressUpdate,
-    Reminder,
-    Workshop,
-    WorkshopSession,
-)
 from db.repositories.content import Change
 
 # The tables seeding writes, in the order the report lists them.
 SEEDED_MODELS: tuple[type[Base], ...] = (
-    Domain,
-    Organisation,
-    OrganisationDomain,
-    Workshop,
-    WorkshopSession,
-    Material,
-    FaqEntry,
-    Plan,
-    Milestone,
-    Competition,
-    Deadline,
-    Reminder,
-    Member,
-    Identity,
-    Consent,
-    Invite,
-    ProgressUpdate,
-    PartnershipOffer,
-    PartnershipInterest,
-    CompetitionEntry,
+    models.Domain,
+    models.Organisation,
+    models.OrganisationDomain,
+    models.Workshop,
+    models.WorkshopSession,
+    models.Material,
+    models.FaqEntry,
+    models.Plan,
+    models.Milestone,
+    models.Competition,
+    models.Deadline,
+    models.Reminder,
+    models.Member,
+    models.Identity,
+    models.Consent,
+    models.Invite,
+    models.ProgressUpdate,
+    models.PartnershipOffer,
+    models.PartnershipInterest,
+    models.CompetitionEntry,
 )
 _ORDER = [str(model.__tablename__) for model in SEEDED_MODELS]
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, ChatKind, Language
-from db.models import Chat, Identity
+from db.models import Chat, Identity, Member
 
 M = TypeVar("M", Chat, Identity)
 
@@ -156,3 +156,22 @@ async def move_chat(
         new.title = title
     new.updated_at = now
     return new
+
+
+async def account_language(
+    *, session: AsyncSession, channel: Channel, external_id: str
+) -> Language | None:
+    """The language a chat account is answered in: its member's, else its own; None if unknown."""
+    row = (
+        await session.execute(
+            select(Member.language, Identity.language)
+            .select_from(Identity)
+            .outerjoin(Member, Member.id == Identity.member_id)
+            .where(Identity.channel == channel, Identity.external_id == external_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    member_language: Language | None = row[0]
+    own_language: Language | None = row[1]
+    return member_language or own_language

@@ -11,10 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import Language, Role
+from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Chat, Identity, Invite, Member, Organisation
 from db.repositories import audit
 from db.repositories.accounts import register_member
+from db.repositories.conversations import clear_state
+from db.repositories.identities import ensure_identity
 from db.repositories.invites import (
     InviteState,
     get_invite,
@@ -102,6 +104,37 @@ class Registration:
     organisation: Organisation
 
 
+async def _enrol(
+    session: AsyncSession,
+    identity: Identity,
+    organisation: Organisation,
+    role: Role,
+    display_name: str | None,
+    language: Language,
+    now: datetime,
+    **details: object,
+) -> Member:
+    """Register the member behind `identity` with consent as evidence, audited with `details`."""
+    member = await register_member(
+        session=session,
+        identity=identity,
+        organisation_id=organisation.id,
+        role=role,
+        display_name=display_name,
+        language=language,
+        now=now,
+    )
+    await audit.record(
+        session=session,
+        action="member.register",
+        now=now,
+        actor_member_id=member.id,
+        target=f"organisation:{organisation.slug}",
+        details={"role": role.value, **details},
+    )
+    return member
+
+
 async def register(
     *,
     session: AsyncSession,
@@ -117,27 +150,53 @@ async def register(
         return None
     if not await redeem_invite(session=session, invite=invite, now=now):
         return None
-    member = await register_member(
-        session=session,
-        identity=identity,
-        organisation_id=invite.organisation_id,
-        role=invite.role,
-        display_name=display_name,
-        language=language,
-        now=now,
-    )
     organisation = await get_organisation_by_id(
-        session=session, organisation_id=member.organisation_id
+        session=session, organisation_id=invite.organisation_id
     )
-    await audit.record(
-        session=session,
-        action="member.register",
-        now=now,
-        actor_member_id=member.id,
-        target=f"organisation:{organisation.slug}",
-        details={"role": member.role.value, "invite_id": invite.id},
+    member = await _enrol(
+        session,
+        identity,
+        organisation,
+        invite.role,
+        display_name,
+        language,
+        now,
+        invite_id=invite.id,
     )
     return Registration(member, organisation)
+
+
+async def register_as(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    external_id: str,
+    organisation: Organisation,
+    role: Role,
+    now: datetime,
+) -> Member:
+    """`citybot console --as ORG:ROLE`: this chat account becomes a member of ORG as ROLE.
+
+    Development only: consent is recorded as given, and the audit log says it was `--as`. An
+    account registered before as something else is registered afresh as what `--as` says (its
+    half-done conversation dropped); the earlier member keeps any other accounts linked to it.
+    """
+    identity, _ = await ensure_identity(
+        session=session, channel=channel, external_id=external_id, language=None, now=now
+    )
+    earlier = await session.get(Member, identity.member_id) if identity.member_id else None
+    if earlier is not None and earlier.status is not MemberStatus.ACTIVE:
+        earlier = None
+    if earlier is not None and (earlier.organisation_id, earlier.role) == (organisation.id, role):
+        return earlier
+    details: dict[str, object] = {"via": f"{channel.value} --as"}
+    if earlier is not None:
+        await clear_state(session=session, identity_id=identity.id)
+        details["replaces"] = f"member:{earlier.id}"
+    language = earlier.language if earlier is not None else Language.TH
+    return await _enrol(
+        session, identity, organisation, role, external_id, language, now, **details
+    )
 
 
 async def decline(*, session: AsyncSession, identity: Identity) -> None:

@@ -395,3 +395,13 @@ async def test_link_from_the_simulator_joins_a_console_account(
     assert "เชื่อมบัญชีเรียบร้อย" in console.text
     await console.send("/whoami")
     assert "คอนโซล" in console.text and "เครื่องจำลองบนเว็บ" in console.text
+
+
+async def test_issue10_answers_carry_the_accounts_language(client: httpx.AsyncClient) -> None:
+    """Each answer says the language the account now speaks, so the page's menu can follow it."""
+    first = await client.post(MESSAGES, json={"user": "u-lang", "text": "สวัสดี"})
+    assert first.json()["language"] in {None, "th"}
+    switched = await client.post(MESSAGES, json={"user": "u-lang", "text": "/lang en"})
+    assert switched.json()["language"] == "en"
+    page = await client.get("/simulator")
+    assert "font-src 'self'" in page.headers["content-security-policy"]

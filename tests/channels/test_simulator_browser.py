@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,46 +92,10 @@ def browser(chromium: str) -> Iterator[Browser]:
         launched.close()
 
 
-def _until_the_simulator_sends_them(page: Page, served: Served) -> None:
-    """Stand in for two lines the simulator's Python does not have yet (issue 10, another branch).
-
-    The page's CSP must allow the fonts the app serves (`font-src 'self'`), and an answer must
-    carry the account's language after the message. Until the simulator sends both, this adds
-    them: the CSP to the page, the language as the database holds it to each answer. Each
-    stand-in fails once the server does it itself, so that it is deleted then.
-    """
-
-    def page_with_font_src(route: Route) -> None:
-        response = route.fetch()
-        policy = response.headers["content-security-policy"]
-        assert "font-src" not in policy, "the simulator allows fonts now: delete this stand-in"
-        headers = response.headers | {"content-security-policy": f"font-src 'self'; {policy}"}
-        route.fulfill(response=response, headers=headers)
-
-    def answer_with_language(route: Route) -> None:
-        response = route.fetch()
-        answer = response.json()
-        assert "language" not in answer, "answers carry the language now: delete this stand-in"
-        user = json.loads(route.request.post_data or "{}").get("user")
-        with sqlite3.connect(served.database) as database:
-            row = database.execute(
-                "SELECT COALESCE(members.language, identities.language) FROM identities"
-                " LEFT JOIN members ON members.id = identities.member_id"
-                " WHERE identities.channel = 'simulator' AND identities.external_id = ?",
-                (user,),
-            ).fetchone()
-        answer["language"] = row[0] if row else None
-        route.fulfill(response=response, json=answer)
-
-    page.route(f"{served.base_url}/simulator", page_with_font_src)
-    page.route(f"{served.base_url}/simulator/api/messages", answer_with_language)
-
-
 def _open(browser: Browser, served: Served, *, height: int = 1100) -> Page:
     """A Thai-speaking browser tab on the simulator page, steps failing after STEP_TIMEOUT_MS."""
     page = browser.new_page(viewport={"width": 900, "height": height}, locale="th-TH")
     page.set_default_timeout(STEP_TIMEOUT_MS)
-    _until_the_simulator_sends_them(page, served)
     page.goto(f"{served.base_url}/simulator")
     return page
 
@@ -173,7 +135,6 @@ def test_chatting_in_the_browser_registers_and_opens_the_menu(
     page = browser.new_page(viewport={"width": 900, "height": 1100}, locale="th-TH")
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.route("**/*", keep_local)
-    _until_the_simulator_sends_them(page, served)  # registered later, so asked first
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(str(error)))
 
@@ -211,7 +172,6 @@ def test_issue10_thai_is_drawn_in_the_font_the_app_serves(
     page.on(
         "response", lambda response: fonts.append(response) if "/fonts/" in response.url else None
     )
-    _until_the_simulator_sends_them(page, served)
     page.goto(f"{served.base_url}/simulator")
 
     assert page.evaluate(

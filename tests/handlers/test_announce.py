@@ -19,7 +19,7 @@ from db.enums import AnnouncementStatus, Channel, OrganisationKind, OutboxStatus
 from db.models import Announcement, AuditLog, Organisation, OutboundMessage
 from db.repositories.outbox import settle
 from handlers import ROUTERS
-from tests.chatdriver import ChatDriver
+from tests.chatdriver import ChatDriver, console_path
 from tests.conftest import Database
 
 Register = Callable[..., Awaitable[ChatDriver]]
@@ -374,7 +374,8 @@ async def test_issue10_chat_and_cli_agree_without_a_channel(
     settings = Settings(_env_file=None, database_url=seeded_database.url)  # type: ignore[call-arg]
     services = Services(settings=settings, texts=texts, clock=clock)
     bare = Dispatcher(sessions=seeded_database.sessions, routers=ROUTERS, services=services)
-    same_admin = ChatDriver(bare, admin.user_id)
+    console = console_path(bare, seeded_database.engine, seeded_database.sessions)
+    same_admin = ChatDriver(bare, admin.user_id, console=console)
     await same_admin.send("/announce")
     assert "ยังไม่ได้ตั้งค่า LINE หรือ Telegram" in same_admin.text
     await same_admin.send("/announce ประชุมด่วน")

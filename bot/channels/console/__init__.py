@@ -11,23 +11,16 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import events
 from bot.core.answering import AnsweringChannel
 from bot.core.channel import Delivery
 from bot.core.events import ChatRef, ChoiceSelected, Event, Origin, TextReceived, UserRef
 from bot.core.replies import Button, Cards, Choices, Document, Link, Reply, Text
-from db.enums import Channel, Language, MemberStatus, Role
-from db.models import Member, Organisation
-from db.repositories import audit
-from db.repositories.accounts import register_member
-from db.repositories.conversations import clear_state
-from db.repositories.identities import ensure_identity
+from db.enums import Channel
 
 _EVENT_TYPES: dict[str, type[Event]] = {
     name: kind
@@ -139,50 +132,3 @@ def _render_one(reply: Reply, numbered: list[str]) -> str:
         case Document(title=title, url=url, caption=caption):
             return "\n".join(part for part in (f"📄 {title}", caption, f"  {url}") if part)
     raise TypeError(f"the console cannot render {type(reply).__name__}")
-
-
-async def register_console_member(
-    *,
-    session: AsyncSession,
-    external_id: str,
-    organisation: Organisation,
-    role: Role,
-    now: datetime,
-) -> Member:
-    """`citybot console --as ORG:ROLE`: this console account becomes a member of ORG as ROLE.
-
-    Development only: it records consent as given, so the audit log says it was the console. An
-    account registered before as something else is registered afresh as what `--as` says (its
-    half-done conversation dropped); the earlier member keeps any other accounts linked to it.
-    """
-    identity, _ = await ensure_identity(
-        session=session, channel=Channel.CONSOLE, external_id=external_id, language=None, now=now
-    )
-    earlier = await session.get(Member, identity.member_id) if identity.member_id else None
-    if earlier is not None and earlier.status is not MemberStatus.ACTIVE:
-        earlier = None
-    if earlier is not None and (earlier.organisation_id, earlier.role) == (organisation.id, role):
-        return earlier
-    if earlier is not None:
-        await clear_state(session=session, identity_id=identity.id)
-    member = await register_member(
-        session=session,
-        identity=identity,
-        organisation_id=organisation.id,
-        role=role,
-        display_name=external_id,
-        language=earlier.language if earlier is not None else Language.TH,
-        now=now,
-    )
-    details: dict[str, Any] = {"role": role.value, "via": "console --as"}
-    if earlier is not None:
-        details["replaces"] = f"member:{earlier.id}"
-    await audit.record(
-        session=session,
-        action="member.register",
-        now=now,
-        actor_member_id=member.id,
-        target=f"organisation:{organisation.slug}",
-        details=details,
-    )
-    return member

@@ -27,7 +27,7 @@ from bot.channels.line import events as line_events
 from bot.channels.line.api import InvalidRequest, LineApi, LineApiError, LineUnavailable
 from bot.channels.line.render import Message, batches, render
 from bot.channels.line.webhook import PATH, LineWebhook
-from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook
+from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook, Wiring
 from bot.core.clock import Clock
 from bot.core.dispatcher import platform_language
 from bot.core.events import (
@@ -40,7 +40,6 @@ from bot.core.events import (
 )
 from bot.core.replies import ReplyError
 from bot.core.webhooks import GroupCommit
-from bot.settings import Settings
 from db.enums import Channel, ChatKind
 from db.repositories import inbox as inbox_repo
 from db.repositories import profiles
@@ -104,15 +103,9 @@ class LineChannel:
         self._profiled: OrderedDict[str, None] = OrderedDict()  # accounts with cached profiles
 
     @classmethod
-    def create(
-        cls,
-        *,
-        settings: Settings,
-        ingest: Ingest,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-    ) -> LineChannel:
+    def create(cls, wiring: Wiring) -> LineChannel:
         """The channel as configured (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN, …)."""
+        settings = wiring.settings
         if settings.line_channel_secret is None or settings.line_channel_access_token is None:
             raise ValueError("LINE needs LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN")
         api = LineApi(
@@ -123,9 +116,9 @@ class LineChannel:
         return cls(
             secret=settings.line_channel_secret.get_secret_value(),
             api=api,
-            ingest=ingest,
-            sessions=sessions,
-            clock=clock,
+            ingest=wiring.ingest,
+            sessions=wiring.sessions,
+            clock=wiring.clock,
             reply_ttl=settings.line_reply_token_ttl_seconds,
         )
 

@@ -35,6 +35,7 @@ from bot.core.channel import Delivery
 from bot.core.events import ChatRef, ChoiceSelected, Event, Origin, TextReceived, UserRef
 from bot.core.replies import Button, Card, Cards, Choices, Document, Link, Reply, Text
 from db.enums import Channel, Language
+from db.repositories.identities import account_language
 from db.repositories.simulator import Persona, list_demo_personas
 
 log = logging.getLogger(__name__)
@@ -144,9 +145,10 @@ RenderedReply = Annotated[
 
 
 class Answer(BaseModel):
-    """The response to one posted message."""
+    """The response to one posted message, and the language the account now speaks."""
 
     replies: list[RenderedReply]
+    language: Language | None = None  # after `/lang en`, the page's menu follows
 
 
 class Localised(BaseModel):
@@ -300,7 +302,8 @@ _STATIC_TYPES = {
 # The page loads its own script and style only: no CDN, no inline code, no framing.
 _PAGE_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; "
+        "connect-src 'self'; "
         "img-src 'self' https: data:; base-uri 'none'; form-action 'none'; "
         "frame-ancestors 'none'"
     ),
@@ -379,7 +382,12 @@ def simulator_routes(
         except Exception:  # the page gets a plain 500; the log gets the traceback
             log.exception("simulator: answering %s failed", message.user)
             return _problem(500, "the bot could not answer; the server log says why")
-        return JSONResponse(Answer(replies=replies).model_dump(mode="json"))
+        async with sessions() as session:
+            language = await account_language(
+                session=session, channel=Channel.SIMULATOR, external_id=message.user
+            )
+        answer = Answer(replies=replies, language=language)
+        return JSONResponse(answer.model_dump(mode="json"))
 
     async def personas(_request: Request) -> Response:
         """The demo members one can chat as (none until `citybot seed --demo`)."""

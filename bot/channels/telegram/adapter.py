@@ -30,7 +30,7 @@ from bot.channels.telegram.polling import STANDBY_RETRY_SECONDS, TelegramPoller,
 from bot.channels.telegram.render import DocumentOut, MessageOut, Outgoing, render_all
 from bot.channels.telegram.updates import UpdateReader
 from bot.channels.telegram.webhook import WEBHOOK_PATH, TelegramWebhook
-from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook
+from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook, Wiring
 from bot.core.clock import Clock
 from bot.core.events import ChoiceSelected, Event
 from bot.core.replies import ReplyError
@@ -92,16 +92,14 @@ class TelegramChannel:
         self._progress: OrderedDict[int, tuple[int, tuple[str, ...]]] = OrderedDict()
 
     @classmethod
-    def create(
-        cls,
-        settings: Settings,
-        *,
-        ingest: Ingest,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock,
-    ) -> TelegramChannel:
+    def create(cls, wiring: Wiring) -> TelegramChannel:
         """The channel as the composition root builds it from settings."""
-        return cls(settings=settings, ingest=ingest, sessions=sessions, clock=clock)
+        return cls(
+            settings=wiring.settings,
+            ingest=wiring.ingest,
+            sessions=wiring.sessions,
+            clock=wiring.clock,
+        )
 
     # --- lifecycle -------------------------------------------------------------------------------
 
