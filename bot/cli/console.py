@@ -65,6 +65,8 @@ def console(
                 line = await asyncio.to_thread(sys.stdin.readline)
                 if not line:
                     break
+                if not line.strip():  # Enter on an empty line says nothing to the bot
+                    continue
                 typer.echo(await channel.say(line.rstrip("\n"), user_id=user, display_name=user))
                 typer.echo("")
         finally:

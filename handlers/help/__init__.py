@@ -71,6 +71,11 @@ async def left_group(_event: LeftGroup, ctx: ChatContext) -> list[Reply]:
     return []
 
 
+def is_a_nod(text: str) -> bool:
+    """👍, 🙏🙏 or "..." with no letter or digit: a nod, not a question."""
+    return bool(text.strip()) and not any(char.isalnum() for char in text)
+
+
 @router.fallback(access=ANYONE)
 async def fallback(event: Event, ctx: Context) -> list[Reply]:
     """Newcomers are greeted; members get a hint in their language and their menu."""
@@ -80,8 +85,6 @@ async def fallback(event: Event, ctx: Context) -> list[Reply]:
         command = parse_command(event.text)
         if command is not None:
             return [main_menu(ctx, ctx.t("help.unknown_command", command=command[0][:32]))]
-        if not any(
-            char.isalnum() for char in event.text
-        ):  # 👍, 🙏🙏, "..." : a nod, not a question
+        if is_a_nod(event.text):
             return [main_menu(ctx, ctx.t("help.emoji"))]
     return [main_menu(ctx, ctx.t("help.unknown"))]

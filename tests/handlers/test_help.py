@@ -84,6 +84,8 @@ async def test_issue10_emoji_only_gets_a_friendly_nudge(register: Register) -> N
     for nod in ("👍", "🙏🙏", "😊 !"):
         await member.send(nod)
         assert "ขอบคุณ" in member.text and "ยังไม่เข้าใจ" not in member.text
+    await member.send("   ")  # blank is not a nod
+    assert "ขอบคุณ" not in member.text
     await member.send("/lang en")
     await member.send("👍")
     assert "Thank you" in member.text

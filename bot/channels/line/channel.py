@@ -1,6 +1,6 @@
 """The LINE channel adapter: webhook in, replies out (reply token while fresh, else push).
 
-Sending rules (DESIGN §5):
+Sending rules (LINE's, as the Messaging API documents them):
 - A reply token is free but single-use and short-lived: it is used on the first attempt only,
   while the event is younger than `LINE_REPLY_TOKEN_TTL_SECONDS`. "Invalid reply token" falls
   back to push in the same attempt; so does anything beyond the five messages a reply carries.
@@ -51,7 +51,9 @@ RETRY_KEY_NAMESPACE = uuid.UUID("6f1d2c39-3a2b-5d3e-9c8e-1f6b1a9c0e51")
 INVALID_REPLY_TOKEN = "invalid reply token"  # noqa: S105  # LINE's error text, not a secret
 MONTHLY_LIMIT = "monthly limit"
 QUOTA_RECHECK_SECONDS = 3600.0  # after LINE's monthly-limit 429, try one push again after this
-UNSEND_WINDOW = timedelta(hours=48)  # LINE lets people take a message back for 24 hours
+# LINE lets people take a message back for 24 hours; the scan looks twice as far back, so a
+# redelivery that arrives late still finds what to redact.
+UNSEND_WINDOW = timedelta(hours=48)
 PROFILE_CACHE_SIZE = 50_000
 
 
