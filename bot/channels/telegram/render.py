@@ -13,17 +13,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.channels.telegram.updates import CALLBACK_DATA_LIMIT, CALLBACK_PREFIX
-from bot.core.replies import (
-    Button,
-    Card,
-    Cards,
-    Choices,
-    Document,
-    Link,
-    Reply,
-    ReplyError,
-    Text,
-)
+from bot.core.replies import Button, Card, Cards, Choices, Document, Link, Reply, ReplyError, Text
 
 TEXT_LIMIT = 4096  # characters of a message after entity parsing (Bot API sendMessage)
 CAPTION_LIMIT = 1024  # characters of a document caption
