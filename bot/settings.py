@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # How long a worker may hold a message it is sending before another worker takes it over.
     citybot_outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    # Wrong invite and link codes, from everyone together, before codes are refused for a minute.
+    citybot_wrong_codes_per_minute: int = Field(default=30, ge=1, le=10_000)
     # Delivery rate limits, a little under the platforms' published ceilings.
     citybot_telegram_per_second: float = Field(default=25.0, gt=0, le=30)
     citybot_telegram_chat_per_second: float = Field(default=1.0, gt=0, le=1)

@@ -44,6 +44,17 @@ async def count_since(
     return len(times), (times[0] if times else None)
 
 
+async def count_action_since(
+    *, session: AsyncSession, action: str, since: datetime
+) -> tuple[int, datetime | None]:
+    """How many `action` entries on any target since `since`, and the oldest of them."""
+    query = select(func.count(), func.min(AuditLog.created_at)).where(
+        AuditLog.action == action, AuditLog.created_at > since
+    )
+    count, oldest = (await session.execute(query)).one()
+    return int(count), oldest
+
+
 async def list_entries(
     *, session: AsyncSession, action: str | None = None, limit: int = 100
 ) -> list[AuditLog]:

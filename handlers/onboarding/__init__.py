@@ -15,6 +15,7 @@ from bot.core.events import Event, Followed, TextReceived
 from bot.core.payloads import Answer
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
+from bot.delivery.announcements import push_channels
 from db.enums import ChatKind, Role
 from db.repositories.invites import get_invite, looks_like_code
 from db.repositories.organisations import get_organisation_by_id
@@ -39,19 +40,41 @@ async def greet(ctx: Context) -> list[Reply]:
     return [views.greeting(ctx)]
 
 
-async def reject_code(ctx: Context, reason: str) -> list[Reply]:
-    """Count a wrong guess (invite or link code) and say why it did not work."""
+def guess_watch(ctx: Context) -> service.GuessWatch:
+    """Everyone's budget of wrong codes, as configured, and the admins' alert when it is spent."""
+    settings = ctx.services.settings
+    return service.GuessWatch(
+        per_minute=settings.citybot_wrong_codes_per_minute,
+        texts=ctx.services.texts,
+        channels=push_channels(settings),
+        alert=views.guessing_alert(settings.citybot_wrong_codes_per_minute),
+    )
+
+
+async def reject_code(ctx: Context, reason: str, *, refusal: str | None = None) -> list[Reply]:
+    """Count a wrong guess (invite or link code) and say why it did not work (or `refusal`)."""
     until = await service.count_wrong_code(
-        session=ctx.session, identity=ctx.identity, reason=reason, now=ctx.now
+        session=ctx.session,
+        identity=ctx.identity,
+        chat=ctx.chat,
+        reason=reason,
+        watch=guess_watch(ctx),
+        now=ctx.now,
     )
     if until is not None:
         return [views.throttled(ctx, until)]
-    return [Text(text=ctx.t(f"onboarding.code_{reason}"))]
+    return [Text(text=ctx.t(refusal or f"onboarding.code_{reason}"))]
 
 
 async def refuse_if_throttled(ctx: Context) -> list[Reply] | None:
-    """The answer to an account that has used up its wrong guesses, or None."""
-    until = await service.throttled_until(session=ctx.session, identity=ctx.identity, now=ctx.now)
+    """The answer while this account, its group or everyone has used up the wrong guesses."""
+    until = await service.throttled_until(
+        session=ctx.session,
+        identity=ctx.identity,
+        chat=ctx.chat,
+        watch=guess_watch(ctx),
+        now=ctx.now,
+    )
     return [views.throttled(ctx, until)] if until is not None else None
 
 
@@ -74,9 +97,12 @@ async def try_code(ctx: Context, typed: str) -> list[Reply]:
 async def bind_group(ctx: Context, typed: str) -> list[Reply]:
     """Make a group the team chat of a city, on an executive's or officer's code or membership."""
     if typed:
+        if (refused := await refuse_if_throttled(ctx)) is not None:
+            return refused
         invite = await get_invite(session=ctx.session, code=typed)
-        if service.rejection_reason(invite, ctx.now) is not None or invite is None:
-            return [Text(text=ctx.t("groups.code_invalid"))]
+        reason = service.rejection_reason(invite, ctx.now)
+        if reason is not None or invite is None:
+            return await reject_code(ctx, reason or "unknown", refusal="groups.code_invalid")
         organisation_id, role = invite.organisation_id, invite.role
     elif ctx.member is not None:
         organisation_id, role = ctx.member.organisation_id, ctx.member.role

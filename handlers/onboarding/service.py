@@ -11,10 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import Channel, Language, MemberStatus, Role
+from bot.core.texts import Texts
+from bot.delivery.notices import Compose, notify_members
+from db.enums import Channel, ChatKind, Language, MemberStatus, Role
 from db.models import Chat, Identity, Invite, Member, Organisation
 from db.repositories import audit
 from db.repositories.accounts import register_member
+from db.repositories.announcements import approver_ids
 from db.repositories.conversations import clear_state
 from db.repositories.identities import ensure_identity
 from db.repositories.invites import (
@@ -26,44 +29,90 @@ from db.repositories.invites import (
 )
 from db.repositories.organisations import get_organisation_by_id
 
-MAX_WRONG_CODES = 5
+MAX_WRONG_CODES = 5  # per chat account, and per group chat, an hour
 THROTTLE_WINDOW = timedelta(hours=1)
-CODE_REJECTED = "onboarding.code_rejected"
+GLOBAL_WINDOW = timedelta(minutes=1)
+CODE_REJECTED = "onboarding.code_rejected"  # one per wrong code, on the account
+CODE_REJECTED_IN_GROUP = "onboarding.code_rejected_in_group"  # and one on the group it came from
 TEAM_ROLES = frozenset({Role.EXECUTIVE, Role.OFFICER})
 
 
-def throttle_target(identity: Identity) -> str:
-    """Wrong codes are counted per chat account."""
-    return f"identity:{identity.id}"
+@dataclass(frozen=True, slots=True)
+class GuessWatch:
+    """Everyone's wrong codes together: the budget a minute, and how the admins hear it is spent.
+
+    Per account and per group an attacker needs only more accounts; the budget stops a swarm of
+    fresh accounts too. Once spent, every code (right or wrong: a right one could be a guess)
+    waits until the minute has passed, and the admins are told (once an hour at most).
+    """
+
+    per_minute: int
+    texts: Texts
+    channels: tuple[Channel, ...]
+    alert: Compose
+
+
+def _counters(identity: Identity, chat: Chat) -> list[tuple[str, str]]:
+    """The (action, target) pairs a wrong code counts on: the account, and a group it came from."""
+    counters = [(CODE_REJECTED, f"identity:{identity.id}")]
+    if chat.kind is not ChatKind.USER:
+        counters.append((CODE_REJECTED_IN_GROUP, f"chat:{chat.id}"))
+    return counters
 
 
 async def throttled_until(
-    *, session: AsyncSession, identity: Identity, now: datetime
+    *, session: AsyncSession, identity: Identity, chat: Chat, watch: GuessWatch, now: datetime
 ) -> datetime | None:
-    """When this account may try again, if it has used up its wrong guesses."""
-    count, oldest = await audit.count_since(
-        session=session,
-        action=CODE_REJECTED,
-        target=throttle_target(identity),
-        since=now - THROTTLE_WINDOW,
+    """When codes may be tried again here: this account's, this group's or everyone's budget."""
+    waits: list[datetime] = []
+    for action, target in _counters(identity, chat):
+        count, oldest = await audit.count_since(
+            session=session, action=action, target=target, since=now - THROTTLE_WINDOW
+        )
+        if count >= MAX_WRONG_CODES and oldest is not None:
+            waits.append(oldest + THROTTLE_WINDOW)
+    everyone, oldest = await audit.count_action_since(
+        session=session, action=CODE_REJECTED, since=now - GLOBAL_WINDOW
     )
-    if count < MAX_WRONG_CODES or oldest is None:
-        return None
-    return oldest + THROTTLE_WINDOW
+    if everyone >= watch.per_minute and oldest is not None:
+        waits.append(oldest + GLOBAL_WINDOW)
+    return max(waits, default=None)
 
 
 async def count_wrong_code(
-    *, session: AsyncSession, identity: Identity, reason: str, now: datetime
+    *,
+    session: AsyncSession,
+    identity: Identity,
+    chat: Chat,
+    reason: str,
+    watch: GuessWatch,
+    now: datetime,
 ) -> datetime | None:
-    """Record a wrong guess; when the account may guess again, if that used up its tries."""
-    await audit.record(
-        session=session,
-        action=CODE_REJECTED,
-        now=now,
-        target=throttle_target(identity),
-        details={"reason": reason},
+    """Record a wrong guess; when codes may be tried again, if that used up a budget.
+
+    The guess that spends everyone's budget tells the admins.
+    """
+    for action, target in _counters(identity, chat):
+        await audit.record(
+            session=session, action=action, now=now, target=target, details={"reason": reason}
+        )
+    everyone, _ = await audit.count_action_since(
+        session=session, action=CODE_REJECTED, since=now - GLOBAL_WINDOW
     )
-    return await throttled_until(session=session, identity=identity, now=now)
+    if everyone == watch.per_minute:
+        admins = await approver_ids(session=session, author_member_id=None)
+        await notify_members(
+            session=session,
+            member_ids=admins,
+            texts=watch.texts,
+            compose=watch.alert,
+            now=now,
+            channels=watch.channels,
+            tag=f"onboarding.guessing:{now:%Y%m%d%H}",
+        )
+    return await throttled_until(
+        session=session, identity=identity, chat=chat, watch=watch, now=now
+    )
 
 
 def rejection_reason(invite: Invite | None, now: datetime) -> str | None:

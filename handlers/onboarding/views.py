@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.core.context import Context
 from bot.core.payloads import Answer
 from bot.core.replies import Choice, Choices, Text
+from bot.delivery.notices import Compose
 from db.enums import Language, Role
 from db.models import Organisation
 from handlers.account.payloads import LanguageChosen
@@ -72,3 +73,8 @@ def welcome(ctx: Context, organisation: Organisation, role: Role, *, back: bool)
 def throttled(ctx: Context, until: datetime) -> Text:
     """Too many wrong codes: when to try again."""
     return Text(text=ctx.t("onboarding.throttled", until=ctx.when(until)))
+
+
+def guessing_alert(per_minute: int) -> Compose:
+    """What depa's admins read when everyone's wrong codes spent the minute's budget."""
+    return lambda t: [Text(text=t("onboarding.guessing_alert", count=per_minute))]

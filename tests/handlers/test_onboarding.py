@@ -9,11 +9,26 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.clock import FrozenClock
+from bot.core.context import Services
+from bot.core.dispatcher import Dispatcher
 from bot.core.events import Followed, JoinedGroup
+from bot.core.texts import Texts
+from bot.settings import Settings
 from db.enums import Channel, ChatKind, OrganisationKind, Role
-from db.models import AuditLog, Chat, Consent, Identity, Invite, Member, Organisation
-from tests.chatdriver import ChatDriver
+from db.models import (
+    AuditLog,
+    Chat,
+    Consent,
+    Identity,
+    Invite,
+    Member,
+    Organisation,
+    OutboundMessage,
+)
+from handlers import ROUTERS
+from tests.chatdriver import ChatDriver, console_path
 from tests.conftest import Database, InviteFactory
+from tests.factories import add_member, telegram
 
 
 async def _member_of(db: Database, channel: Channel, user_id: str) -> Member | None:
@@ -223,3 +238,76 @@ async def test_issue10_greeting_promises_only_what_the_bot_does(chat: ChatDriver
     await chat.send("/start")
     assert "รายงานความคืบหน้า" not in chat.text
     assert "รับเอกสาร" in chat.text and "แจ้งเตือนกำหนดการ" in chat.text
+
+
+async def test_issue11_d6_fresh_accounts_share_everyones_budget(
+    make_invite: InviteFactory, seeded_database: Database, texts: Texts, clock: FrozenClock
+) -> None:
+    """Ten fresh accounts guessing together: after 30 wrong codes a minute nobody's code is read.
+
+    The guess that spends the budget tells the admins once; a minute later codes work again.
+    """
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=seeded_database.url, telegram_bot_token="1:telegram-token"
+    )
+    services = Services(settings=settings, texts=texts, clock=clock)
+    dispatcher = Dispatcher(sessions=seeded_database.sessions, routers=ROUTERS, services=services)
+    console = console_path(dispatcher, seeded_database.engine, seeded_database.sessions)
+
+    def new_chat(user_id: str) -> ChatDriver:
+        return ChatDriver(dispatcher, user_id, console=console)
+
+    admin = await _admin_on_telegram(seeded_database)
+    guessers = [new_chat(f"u-guess-{n}") for n in range(10)]
+    for round_ in range(3):
+        for guesser in guessers:
+            await guesser.send(f"ZZZZ{round_ + 2}{round_ + 2}22")
+            assert "ไม่พบรหัสเชิญ" in guesser.text or "ลองใหม่หลัง" in guesser.text
+    latecomer = new_chat("u-honest")
+    good = await make_invite("krabi", Role.OFFICER)
+    await latecomer.send(good)
+    assert "ลองใหม่หลัง" in latecomer.text  # a right code could be a guess too
+    await guessers[0].send("ZZZZ9999")  # refused before it is read: not counted again
+    assert "ลองใหม่หลัง" in guessers[0].text
+    async with seeded_database.sessions() as session:
+        wrong = await session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.action == "onboarding.code_rejected")
+        )
+        alerts = list(
+            await session.scalars(
+                select(OutboundMessage).where(
+                    OutboundMessage.idempotency_key.like("onboarding.guessing:%")
+                )
+            )
+        )
+    assert wrong == 30
+    assert [row.recipients for row in alerts] == [[admin]]
+    clock.advance(timedelta(seconds=61))
+    await latecomer.send(good)
+    assert "กระบี่" in latecomer.text
+
+
+async def test_issue11_d6_a_group_has_its_own_count(
+    new_chat: Callable[..., ChatDriver], seeded_database: Database
+) -> None:
+    """Wrong codes typed in a group count on the group as well as on each account typing them."""
+    members = [
+        new_chat(f"u-group-{n}", chat_id="g-guessing", chat_kind=ChatKind.GROUP) for n in range(5)
+    ]
+    for member in members[:4]:
+        await member.send("/start ZZZZ2222")
+        assert "รหัสเชิญนี้ใช้ไม่ได้" in member.text
+    await members[4].send("/start ZZZZ2222")  # the group's fifth wrong code, each account's first
+    assert "ลองใหม่หลัง" in members[4].text
+    newcomer = new_chat("u-group-late", chat_id="g-guessing", chat_kind=ChatKind.GROUP)
+    await newcomer.send("/start ZZZZ3333")
+    assert "ลองใหม่หลัง" in newcomer.text
+
+
+async def _admin_on_telegram(database: Database) -> str:
+    """A depa admin reachable on Telegram, to be alerted; their chat id."""
+    async with database.sessions() as session, session.begin():
+        await add_member(session, "depa", Role.ADMIN, [telegram("777")])
+    return "777"
