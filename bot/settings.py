@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     citybot_content_dir: str | None = None
     citybot_materials_base_url: str = "https://smartcity.depa.or.th/materials"
     citybot_log_level: str = "INFO"
+    # The largest webhook body read; a larger one is refused (413) before it is read whole.
+    citybot_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # How long a worker may hold a message it is sending before another worker takes it over.
     citybot_outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)

@@ -6,7 +6,8 @@ this protocol, so a new channel is one adapter module and one line in the compos
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -28,6 +29,33 @@ if TYPE_CHECKING:
 Ingest = Callable[[Channel, Sequence[InboxItem]], Awaitable[int]]
 # Checks, stores and acknowledges one platform request (it answers its own errors).
 WebhookEndpoint = Callable[["Request"], Awaitable["Response"]]
+
+
+class UnreadableEvent(ValueError):
+    """A stored payload its adapter cannot turn into an event; the message says why.
+
+    The one error `event_from` raises: no retry reads it better, so the inbox settles the row.
+    """
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Whatever a parser trips over in a hostile payload (a wrong type, an absurd number) as
+    UnreadableEvent naming `what`, so that no other exception escapes `event_from`."""
+    try:
+        yield
+    except UnreadableEvent:
+        raise
+    except (
+        TypeError,
+        ValueError,
+        LookupError,
+        AttributeError,
+        OverflowError,
+        OSError,
+        RecursionError,
+    ) as error:
+        raise UnreadableEvent(f"{what}: {type(error).__name__}: {error}") from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +124,10 @@ class ChannelAdapter(Protocol):
         """Stop background work and close connections."""
 
     def event_from(self, payload: Mapping[str, Any]) -> Event | None:
-        """The event in one stored inbox payload; None for what needs no answer (e.g. standby)."""
+        """The event in one stored inbox payload; None for what needs no answer (e.g. standby).
+
+        Raises UnreadableEvent, and nothing else, for a payload it cannot read.
+        """
 
     def reply_context(self, event: Event) -> dict[str, Any]:
         """What the adapter needs later to answer this event (e.g. LINE's reply token)."""

@@ -2,22 +2,37 @@
 
 A platform waits on each webhook and resends it until it gets a 2xx, so a request is answered
 once its events are durable and no sooner; requests that arrive while a commit is being written
-go together in the next one, so a burst costs a few commits instead of one per request.
+go together in the next one, so a burst costs a few commits instead of one per request. A commit
+the database refuses (SQLite busy, a dropped PostgreSQL connection) is tried again briefly; if it
+still fails, each request it carried raises StoreUnavailable and answers 503, so the platform
+redelivers later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Sequence
 
 from bot.core.channel import Ingest
 from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
+log = logging.getLogger(__name__)
+
+# Pauses before trying a refused commit again: about a second in all, well within the platforms'
+# webhook timeouts (LINE waits 2 s for an answer).
+RETRY_DELAYS = (0.2, 0.6)
+REFUSAL_LOG_INTERVAL = 60.0
 # Bounds how long the largest commit (and so the wait of every request in it) can take.
 MAX_BATCH = 500
 # One request's items, and what tells it they are committed.
 _Waiting = tuple[Sequence[InboxItem], "asyncio.Future[None]"]
+
+
+class StoreUnavailable(Exception):
+    """The inbox did not commit a request's events even after retrying: answer 503."""
 
 
 class GroupCommit:
@@ -31,15 +46,25 @@ class GroupCommit:
     fails every request it carried.
     """
 
-    def __init__(self, ingest: Ingest, channel: Channel, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        ingest: Ingest,
+        channel: Channel,
+        max_batch: int = MAX_BATCH,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
         self._ingest = ingest
         self._channel = channel
         self._max_batch = max_batch
+        self._retry_delays = tuple(retry_delays)
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def store(self, items: Sequence[InboxItem]) -> None:
-        """Return once `items` are committed (with whatever else was waiting); raise if not."""
+        """Return once `items` are committed (with whatever else was waiting).
+
+        Raises StoreUnavailable when the database refused the commit every time it was tried.
+        """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append((items, done))
         if self._writer is None or self._writer.done():
@@ -66,18 +91,63 @@ class GroupCommit:
         return batch
 
     async def _commit(self, batch: Sequence[_Waiting]) -> None:
-        try:
-            await self._ingest(self._channel, [item for items, _ in batch for item in items])
-        except Exception as error:  # every waiting request answers 500; the platform resends
-            for _, done in batch:
-                if not done.done():
-                    done.set_exception(error)
-            return
+        items = [item for items, _ in batch for item in items]
+        for delay in (*self._retry_delays, None):
+            try:
+                await self._ingest(self._channel, items)
+                break
+            except Exception as error:  # the database's own errors differ by driver
+                if delay is None:
+                    log.warning(
+                        "%s webhook: %d events not stored after %d tries: %s: %s",
+                        self._channel.value,
+                        len(items),
+                        len(self._retry_delays) + 1,
+                        type(error).__name__,
+                        str(error).partition("\n")[0][:200],  # a detail may quote a row
+                    )
+                    self._settle(batch, StoreUnavailable(str(error)))
+                    return
+                await asyncio.sleep(delay)
+        self._settle(batch, None)
+
+    @staticmethod
+    def _settle(batch: Sequence[_Waiting], error: StoreUnavailable | None) -> None:
+        """Wake every request of `batch`: committed, or not with `error`."""
         for _, done in batch:
-            if not done.done():  # a request whose client went away was cancelled: nobody waits
+            if done.done():  # a request whose client went away was cancelled: nobody waits
+                continue
+            if error is None:
                 done.set_result(None)
+            else:
+                done.set_exception(error)
 
     async def close(self) -> None:
         """Let the last commit finish."""
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+
+
+class RefusalLog:
+    """Logs refused requests, at most once a minute per reason, counting the ones it held back.
+
+    Someone posting forged or broken requests in a loop must neither flood the log nor slow the
+    webhook down with log writes; the first of a burst is always logged.
+    """
+
+    def __init__(self, interval: float = REFUSAL_LOG_INTERVAL) -> None:
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def warn(self, reason: str, message: str, *args: object) -> None:
+        """Log `message` unless `reason` was logged within the interval (then just count it)."""
+        now = time.monotonic()
+        last = self._last.get(reason)
+        if last is not None and now - last < self._interval:
+            self._held[reason] = self._held.get(reason, 0) + 1
+            return
+        held = self._held.pop(reason, 0)
+        self._last[reason] = now
+        suffix = f" ({held} more like it since the last report)" if held else ""
+        log.warning(message + suffix, *args)

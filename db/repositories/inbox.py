@@ -35,33 +35,39 @@ _NEW_EVENT_COLUMNS = (
     "received_at",
     "status",
     "attempts",
+    "last_error",
 )
 _SQLITE_COMMIT_EVENTS = """
 INSERT INTO inbound_events
-    (channel, event_key, payload, occurred_at, received_at, status, attempts)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+    (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel, event_key) DO NOTHING
 """
 # One array per column, so the statement (and its prepared plan) is the same for any batch.
 _POSTGRES_COMMIT_EVENTS = """
 INSERT INTO inbound_events
-    (channel, event_key, payload, occurred_at, received_at, status, attempts)
-SELECT channel, event_key, payload::jsonb, occurred_at, received_at, status, attempts
+    (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error)
+SELECT channel, event_key, payload::jsonb, occurred_at, received_at, status, attempts, last_error
 FROM unnest(
     $1::varchar[], $2::varchar[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-    $6::varchar[], $7::integer[]
-) AS new (channel, event_key, payload, occurred_at, received_at, status, attempts)
+    $6::varchar[], $7::integer[], $8::text[]
+) AS new (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error)
 ON CONFLICT (channel, event_key) DO NOTHING
 """
 
 
 @dataclass(frozen=True, slots=True)
 class InboxItem:
-    """One parsed platform event as the inbox stores it."""
+    """One parsed platform event as the inbox stores it.
+
+    With `skipped` (the reason) it is stored settled, never handled: its key still dedupes
+    a redelivery, and the row tells an operator what was wrong with it.
+    """
 
     event_key: str
     payload: dict[str, Any]
     occurred_at: datetime | None = None
+    skipped: str | None = None
 
 
 def _dialect_name(session: AsyncSession) -> str:
@@ -152,8 +158,9 @@ def _new_rows(
             "payload": item.payload,
             "occurred_at": item.occurred_at,
             "received_at": received_at,
-            "status": InboxStatus.PENDING,
+            "status": InboxStatus.PENDING if item.skipped is None else InboxStatus.SKIPPED,
             "attempts": 0,
+            "last_error": item.skipped and item.skipped[:_ERROR_LIMIT],
         }
         for item in unique.values()
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from bot.core.webhooks import GroupCommit
+from bot.core.webhooks import GroupCommit, StoreUnavailable
 from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
@@ -22,6 +22,7 @@ class SlowInbox:
         self.started = asyncio.Event()
         self.release = asyncio.Event()
         self.failing = False
+        self.refusals = 0  # commits still to refuse, as a busy database would
 
     async def ingest(self, _channel: Channel, items: Sequence[InboxItem]) -> int:
         """Record the commit; the first one is slow, and any may fail on demand."""
@@ -31,13 +32,16 @@ class SlowInbox:
             await self.release.wait()  # the first commit is slow; others queue up meanwhile
         if self.failing:
             raise OSError("disk full")
+        if self.refusals:
+            self.refusals -= 1
+            raise OSError("database is locked")
         return len(items)
 
 
 async def test_concurrent_requests_share_one_commit_and_its_failure() -> None:
     """Requests arriving during a commit share the next one; a failed commit fails each."""
     inbox = SlowInbox()
-    group = GroupCommit(inbox.ingest, Channel.LINE)
+    group = GroupCommit(inbox.ingest, Channel.LINE, retry_delays=(0, 0))
     first = asyncio.create_task(group.store([_item("a")]))
     await inbox.started.wait()
     later = [asyncio.create_task(group.store([_item(key)])) for key in ("b", "c", "d")]
@@ -49,7 +53,19 @@ async def test_concurrent_requests_share_one_commit_and_its_failure() -> None:
     inbox.failing = True
     waiting = [asyncio.create_task(group.store([_item(key)])) for key in ("e", "f")]
     results = await asyncio.gather(*waiting, return_exceptions=True)
-    assert [type(result) for result in results] == [OSError, OSError]
+    assert [type(result) for result in results] == [StoreUnavailable, StoreUnavailable]
+    assert inbox.commits[2:] == [["e", "f"]] * 3  # tried three times, then given up
+    await group.close()
+
+
+async def test_issue11_d2_a_refused_commit_is_tried_again_before_failing() -> None:
+    """A commit the database refuses twice (SQLite busy) succeeds on the third try, in time."""
+    inbox = SlowInbox()
+    inbox.release.set()
+    inbox.refusals = 2
+    group = GroupCommit(inbox.ingest, Channel.LINE, retry_delays=(0.01, 0.01))
+    await asyncio.wait_for(group.store([_item("a")]), timeout=1)
+    assert inbox.commits == [["a"]] * 3
     await group.close()
 
 

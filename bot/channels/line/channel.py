@@ -92,6 +92,7 @@ class LineChannel:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         reply_ttl: float,
+        max_body_bytes: int,
     ) -> None:
         self.api = api
         self._sessions = sessions
@@ -99,7 +100,10 @@ class LineChannel:
         self._reply_ttl_ms = reply_ttl * 1000
         self._commit = GroupCommit(ingest, Channel.LINE)
         self._webhook = LineWebhook(
-            secret=secret.encode(), store=self._commit.store, redact=self._redact
+            secret=secret.encode(),
+            store=self._commit.store,
+            redact=self._redact,
+            max_body_bytes=max_body_bytes,
         )
         self._pushes_paused_until = 0.0  # monotonic time; pushes wait after a quota 429
         self._profiled: OrderedDict[str, None] = OrderedDict()  # accounts with cached profiles
@@ -122,6 +126,7 @@ class LineChannel:
             sessions=wiring.sessions,
             clock=wiring.clock,
             reply_ttl=settings.line_reply_token_ttl_seconds,
+            max_body_bytes=settings.citybot_max_body_bytes,
         )
 
     # --- the port ---------------------------------------------------------------------------

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.line.render import payload_from_postback
+from bot.core.bodies import from_epoch
+from bot.core.channel import UnreadableEvent, reading
 from bot.core.events import (
     ChatRef,
     ChoiceSelected,
@@ -57,13 +59,16 @@ KNOWN_UNSUPPORTED = frozenset(
 )
 
 
-class MalformedEvent(ValueError):
+class MalformedEvent(UnreadableEvent):
     """A stored payload that lacks what its type requires."""
 
 
-def occurred_at(timestamp_ms: int) -> datetime:
-    """LINE's millisecond timestamp as an aware UTC datetime."""
-    return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+def occurred_at(timestamp_ms: object) -> datetime:
+    """LINE's millisecond timestamp as an aware UTC datetime; MalformedEvent if it is none."""
+    at = from_epoch(timestamp_ms, timedelta(milliseconds=1))
+    if at is None:
+        raise MalformedEvent("'timestamp' is missing or not an integer in range")
+    return at
 
 
 def _string(mapping: Mapping[str, Any], key: str) -> str:
@@ -115,8 +120,14 @@ def event_from(payload: Mapping[str, Any]) -> Event | None:
 
     Standby events (another channel holds the chat) are stored and never answered; a message its
     sender took back is stored only as a redaction marker. Raises MalformedEvent for a payload
-    that lacks what its type requires, so the inbox marks it failed instead of guessing.
+    that lacks what its type requires (and for nothing else), so the inbox settles it instead of
+    guessing.
     """
+    with reading("line event"):
+        return _event(payload)
+
+
+def _event(payload: Mapping[str, Any]) -> Event | None:
     if payload.get(REDACTED):
         return None
     kind = payload.get("type")
@@ -124,11 +135,8 @@ def event_from(payload: Mapping[str, Any]) -> Event | None:
         raise MalformedEvent("'type' is missing")
     if payload.get("mode") == "standby":
         return None
-    timestamp = payload.get("timestamp")
-    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
-        raise MalformedEvent("'timestamp' is missing or not an integer")
     user, chat = refs(payload)
-    at = occurred_at(timestamp)
+    at = occurred_at(payload.get("timestamp"))
     token = payload.get("replyToken")
     # The token is as old as the event: LINE issues it with the webhook.
     origin = Origin(reply_token=token if isinstance(token, str) and token else None, issued_at=at)
@@ -136,7 +144,7 @@ def event_from(payload: Mapping[str, Any]) -> Event | None:
         "user": user,
         "chat": chat,
         "occurred_at": at,
-        "event_id": payload.get("webhookEventId"),
+        "event_id": key if isinstance(key := payload.get("webhookEventId"), str) else None,
         "origin": origin,
         "raw": payload,
     }
@@ -174,7 +182,9 @@ def _members(payload: Mapping[str, Any], key: str) -> tuple[str, ...]:
     members = _object(payload, key).get("members")
     if not isinstance(members, list):
         raise MalformedEvent(f"'{key}.members' is missing")
-    return tuple(m["userId"] for m in members if isinstance(m, Mapping) and "userId" in m)
+    return tuple(
+        m["userId"] for m in members if isinstance(m, Mapping) and isinstance(m.get("userId"), str)
+    )
 
 
 def _message(payload: Mapping[str, Any], common: dict[str, Any]) -> Event:

@@ -85,7 +85,9 @@ class TelegramChannel:
         self._reader = UpdateReader(bot_id=bot_id_from_token(self._token))
         secret = settings.telegram_webhook_secret
         self._webhook = TelegramWebhook(
-            secret=secret.get_secret_value() if secret else None, ingest=ingest
+            secret=secret.get_secret_value() if secret else None,
+            ingest=ingest,
+            max_body_bytes=settings.citybot_max_body_bytes,
         )
         self._client: BotClient | None = None
         self.poller: TelegramPoller | None = None

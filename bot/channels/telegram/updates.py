@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from telegram import (
     Chat,
     ChatMember,
     ChatMemberUpdated,
+    InlineKeyboardButton,
     MaybeInaccessibleMessage,
     Message,
     Update,
@@ -22,6 +23,8 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType, UpdateType
 
+from bot.core.bodies import from_epoch
+from bot.core.channel import UnreadableEvent, reading
 from bot.core.events import (
     ChatMoved,
     ChatRef,
@@ -77,18 +80,47 @@ def update_kind(payload: Mapping[str, Any]) -> str:
 
 
 def update_time(payload: Mapping[str, Any]) -> datetime | None:
-    """When the update's message or change happened, if it says (cheap: no parsing)."""
+    """When the update's message or change happened, if it says so sensibly (cheap: no parsing)."""
     for value in payload.values():
         if isinstance(value, Mapping):
             stamp = value.get("date")
             if isinstance(stamp, int) and stamp > 0:
-                return datetime.fromtimestamp(stamp, UTC)
+                return from_epoch(stamp, timedelta(seconds=1))
     return None
+
+
+_T = TypeVar("_T")
+
+
+def _optional(value: object, kind: type[_T], name: str) -> _T | None:
+    """`value` if it is None or a `kind`: python-telegram-bot checks no types, and what reaches
+    an event must be what its type says (a boolean language code broke the dispatcher)."""
+    if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    raise UnreadableEvent(f"{name} is a {type(value).__name__}, not a {kind.__name__}")
+
+
+def _required(value: object, kind: type[_T], name: str) -> _T:
+    """`value` if it is a `kind`; UnreadableEvent if it is missing or of another type."""
+    checked = _optional(value, kind, name)
+    if checked is None:
+        raise UnreadableEvent(f"{name} is missing")
+    return checked
+
+
+def _id(value: object, name: str) -> str:
+    """A Telegram id (an integer) as our external id."""
+    return str(_required(value, int, name))
 
 
 def _chat_ref(chat: Chat) -> ChatRef:
     kind = ChatKind.USER if chat.type == ChatType.PRIVATE else ChatKind.GROUP
-    return ChatRef(channel=Channel.TELEGRAM, external_id=str(chat.id), kind=kind, title=chat.title)
+    return ChatRef(
+        channel=Channel.TELEGRAM,
+        external_id=_id(chat.id, "chat.id"),
+        kind=kind,
+        title=_optional(chat.title, str, "chat.title"),
+    )
 
 
 def _user_ref(user: User | None) -> UserRef | None:
@@ -96,18 +128,20 @@ def _user_ref(user: User | None) -> UserRef | None:
     # can register or answer personally.
     if user is None or user.is_bot:
         return None
+    _optional(user.first_name, str, "from.first_name")
+    _optional(user.last_name, str, "from.last_name")
     return UserRef(
         channel=Channel.TELEGRAM,
-        external_id=str(user.id),
+        external_id=_id(user.id, "from.id"),
         display_name=user.full_name or None,
-        language=user.language_code,
+        language=_optional(user.language_code, str, "from.language_code"),
     )
 
 
 def _thread(message: MaybeInaccessibleMessage) -> str | None:
     """The forum topic a message belongs to, where answers to it go too."""
     if isinstance(message, Message) and message.is_topic_message and message.message_thread_id:
-        return str(message.message_thread_id)
+        return _id(message.message_thread_id, "message_thread_id")
     return None
 
 
@@ -124,15 +158,20 @@ def _press_origin(query_id: str, message: MaybeInaccessibleMessage | None) -> Or
     rows = markup.inline_keyboard if markup is not None else ()
     # The link buttons stay under the pressed message; the rest is what the press answered.
     links = tuple(
-        kept
-        for kept in (tuple(Button(label=k.text, url=k.url) for k in row if k.url) for row in rows)
-        if kept
+        kept for kept in (tuple(_link(key) for key in row if key.url) for row in rows) if kept
     )
     return Origin(
         query_id=query_id,
-        message_id=str(message.message_id),
+        message_id=_id(message.message_id, "message_id"),
         thread_id=_thread(message),
         links=links,
+    )
+
+
+def _link(key: InlineKeyboardButton) -> Button:
+    """A link button of the pressed message, to stay under it."""
+    return Button(
+        label=_required(key.text, str, "button.text"), url=_required(key.url, str, "button.url")
     )
 
 
@@ -149,13 +188,18 @@ class UpdateReader:
         self._bot_id = bot_id
 
     def event(self, payload: Mapping[str, Any], *, received_at: datetime) -> Event | None:
-        """The event in a stored update; raises on a malformed one; None when nothing to do.
+        """The event in a stored update; None when nothing to do; UnreadableEvent (and nothing
+        else) for a malformed one.
 
         `received_at` stands in for updates without a time of their own (button presses).
         """
+        with reading("telegram update"):
+            return self._event(payload, received_at)
+
+    def _event(self, payload: Mapping[str, Any], received_at: datetime) -> Event | None:
         update_id = payload.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
-            raise ValueError(f"update without an integer update_id: {update_id!r}")
+            raise UnreadableEvent(f"update without an integer update_id: {update_id!r}")
         update = Update.de_json(dict(payload), None)
         common: dict[str, Any] = {"event_id": str(update_id), "raw": payload}
         if update.message is not None:
@@ -169,14 +213,16 @@ class UpdateReader:
             chat = (
                 _chat_ref(query.message.chat)
                 if query.message is not None
-                else ChatRef(channel=Channel.TELEGRAM, external_id=str(query.from_user.id))
+                else ChatRef(
+                    channel=Channel.TELEGRAM, external_id=_id(query.from_user.id, "from.id")
+                )
             )
             return ChoiceSelected(
                 user=user,
                 chat=chat,
                 occurred_at=received_at,
-                payload=decode_callback(query.data),
-                origin=_press_origin(str(query.id), query.message),
+                payload=decode_callback(_optional(query.data, str, "callback_query.data")),
+                origin=_press_origin(_required(query.id, str, "callback_query.id"), query.message),
                 **common,
             )
         if update.my_chat_member is not None:
@@ -190,11 +236,13 @@ class UpdateReader:
             "user": _user_ref(message.from_user),
             "chat": _chat_ref(message.chat),
             "occurred_at": message.date,
-            "origin": Origin(message_id=str(message.message_id), thread_id=_thread(message)),
+            "origin": Origin(
+                message_id=_id(message.message_id, "message_id"), thread_id=_thread(message)
+            ),
             **common,
         }
         if message.text is not None:
-            return TextReceived(text=message.text, **base)
+            return TextReceived(text=_required(message.text, str, "text"), **base)
         if message.photo:
             largest = message.photo[-1]
             return FileReceived(kind="image", file_ref=largest.file_id, **base)

@@ -9,16 +9,15 @@ few commits instead of one per update.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
-import time
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.channels.telegram.updates import update_time
+from bot.core.bodies import BodyTooLarge, MalformedBody, load_json, read_body
 from bot.core.channel import Ingest
-from bot.core.webhooks import GroupCommit
+from bot.core.webhooks import GroupCommit, RefusalLog, StoreUnavailable
 from db.enums import Channel
 from db.repositories.inbox import InboxItem
 
@@ -26,44 +25,20 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  # a header name, not a secret
-REFUSAL_LOG_INTERVAL = 60.0
+MAX_UPDATE_ID = 2**63  # Telegram's ids are 64-bit at most; the key column holds 128 characters
 
 
 def _refused(status: int) -> Response:
     return Response(status_code=status)
 
 
-class RefusalLog:
-    """Logs refused requests, at most once a minute per reason, counting the ones it held back.
-
-    Someone posting forged or broken requests in a loop must neither flood the log nor slow the
-    webhook down with log writes; the first of a burst is always logged.
-    """
-
-    def __init__(self, interval: float = REFUSAL_LOG_INTERVAL) -> None:
-        self._interval = interval
-        self._last: dict[str, float] = {}
-        self._held: dict[str, int] = {}
-
-    def warn(self, reason: str, message: str, *args: object) -> None:
-        """Log `message` unless `reason` was logged within the interval (then just count it)."""
-        now = time.monotonic()
-        last = self._last.get(reason)
-        if last is not None and now - last < self._interval:
-            self._held[reason] = self._held.get(reason, 0) + 1
-            return
-        held = self._held.pop(reason, 0)
-        self._last[reason] = now
-        suffix = f" ({held} more like it since the last report)" if held else ""
-        log.warning(message + suffix, *args)
-
-
 class TelegramWebhook:
-    """The route's logic: secret, shape, store; parsing waits for the inbox processor."""
+    """The route's logic: secret, size, shape, store; parsing waits for the inbox processor."""
 
-    def __init__(self, *, secret: str | None, ingest: Ingest) -> None:
+    def __init__(self, *, secret: str | None, ingest: Ingest, max_body_bytes: int) -> None:
         self._secret = secret.encode() if secret else None
         self._store = GroupCommit(ingest, Channel.TELEGRAM)
+        self._max_body_bytes = max_body_bytes
         self._refusals = RefusalLog()
 
     async def close(self) -> None:
@@ -86,26 +61,23 @@ class TelegramWebhook:
                 request.client.host if request.client else "unknown",
             )
             return _refused(403)
-        body = await request.body()
         try:
-            update = json.loads(body)
-        except ValueError as error:
-            self._refusals.warn(
-                "json", "telegram webhook: body is not JSON (%d bytes): %s", len(body), error
-            )
+            update = load_json(await read_body(request, self._max_body_bytes))
+        except BodyTooLarge as error:
+            self._refusals.warn("size", "telegram webhook: body too large (%s); refused", error)
+            return _refused(413)
+        except MalformedBody as error:
+            self._refusals.warn("json", "telegram webhook: body refused: %s", error)
             return _refused(400)
         update_id = update.get("update_id") if isinstance(update, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
+        if type(update_id) is not int or not -MAX_UPDATE_ID < update_id < MAX_UPDATE_ID:
             self._refusals.warn(
-                "shape", "telegram webhook: not an update (no integer update_id); refused"
+                "shape", "telegram webhook: not an update (no 64-bit integer update_id); refused"
             )
             return _refused(400)
         item = InboxItem(event_key=str(update_id), payload=update, occurred_at=update_time(update))
         try:
             await self._store.store([item])
-        except Exception:
-            log.exception(
-                "telegram webhook: update %d could not be stored; answering 500", update_id
-            )
-            return _refused(500)
+        except StoreUnavailable:  # logged where the commit failed; Telegram redelivers
+            return _refused(503)
         return Response(status_code=200)

@@ -133,9 +133,6 @@ async def test_signature_header_name_is_case_insensitive(line: LineHarness, head
         b"[]",
         b'{"destination":"U1"}',
         b'{"events":{"type":"message"}}',
-        b'{"events":["text"]}',
-        b'{"events":[{"type":"message","timestamp":1}]}',
-        b'{"events":[{"type":"message","webhookEventId":"01H","timestamp":"soon"}]}',
         "ไม่ใช่ JSON".encode("cp874"),
     ],
     ids=[
@@ -143,9 +140,6 @@ async def test_signature_header_name_is_case_insensitive(line: LineHarness, head
         "array",
         "no-events",
         "events-object",
-        "event-string",
-        "no-id",
-        "bad-ts",
         "cp874",
     ],
 )
