@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     citybot_materials_base_url: str = "https://smartcity.depa.or.th/materials"
     citybot_log_level: str = "INFO"
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Tries an incoming message gets when handling it fails (not counting database or network
+    # outages, which are waited out) before it is set aside with one apology.
+    citybot_inbox_max_attempts: int = Field(default=3, ge=1, le=20)
     # How long a worker may hold a message it is sending before another worker takes it over.
     citybot_outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     # Delivery rate limits, a little under the platforms' published ceilings.
