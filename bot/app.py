@@ -24,11 +24,12 @@ from bot.core.channel import ChannelAdapter, Wiring
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
+from bot.core.failures import InboxRetries
 from bot.core.inbox import InboxProcessor
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels, release_due
 from bot.delivery.limits import DeliveryLimits, RateSettings
-from bot.delivery.notices import alert_admins
+from bot.delivery.notices import alert_admins, alert_dead_letter
 from bot.delivery.reminders import send_due_reminders
 from bot.delivery.worker import OutboxWorker
 from bot.imports import collector_paused
@@ -115,10 +116,23 @@ async def channel_paused(
         )
 
 
+async def inbox_dead_letter(
+    services: Services, session: AsyncSession, kind: str, reason: str
+) -> None:
+    """An incoming message was set aside: the admins hear of it (once an hour per kind)."""
+    await alert_dead_letter(
+        session=session,
+        texts=services.texts,
+        kind=kind,
+        reason=reason,
+        channels=push_channels(services.settings),
+        now=services.clock.now(),
+    )
+
+
 def periodic_jobs(
     sessions: async_sessionmaker[AsyncSession],
     services: Services,
-    inbox: InboxProcessor,
     outbox: OutboxWorker,
 ) -> list[Job]:
     """What the leading process does on a timer; each job wakes the outbox when it queued."""
@@ -147,7 +161,6 @@ def periodic_jobs(
     return [
         Job("announcements.release_due", 15, release_announcements),
         Job("reminders.send_due", 60, remind_deadlines),
-        Job("inbox.requeue_stale", 60, inbox.requeue_stale),
     ]
 
 
@@ -194,6 +207,8 @@ class App:
             adapters=adapters,
             clock=services.clock,
             on_replies_queued=outbox.wake,
+            on_dead_letter=partial(inbox_dead_letter, services),
+            retries=InboxRetries(max_attempts=settings.citybot_inbox_max_attempts),
         )
         wiring = Wiring(settings, inbox.ingest, sessions, services.clock)
         for adapter in platform_adapters(wiring):
@@ -201,7 +216,7 @@ class App:
         scheduler = Scheduler(
             sessions=sessions,
             clock=services.clock,
-            jobs=periodic_jobs(sessions, services, inbox, outbox),
+            jobs=periodic_jobs(sessions, services, outbox),
         )
         return cls(
             settings=settings,

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # The largest webhook body read; a larger one is refused (413) before it is read whole.
     citybot_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Tries an incoming message gets when handling it fails (not counting database or network
+    # outages, which are waited out) before it is set aside with one apology.
+    citybot_inbox_max_attempts: int = Field(default=3, ge=1, le=20)
     # How long a worker may hold a message it is sending before another worker takes it over.
     citybot_outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
     # Wrong invite and link codes, from everyone together, before codes are refused for a minute.

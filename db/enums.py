@@ -123,7 +123,7 @@ class InboxStatus(StrEnum):
     PENDING = "pending"
     PROCESSING = "processing"
     DONE = "done"
-    FAILED = "failed"
+    DEAD = "dead"  # failed its last allowed attempt; kept with its reason for an operator
     SKIPPED = "skipped"
 
 

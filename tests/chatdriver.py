@@ -16,6 +16,7 @@ from bot.channels.console import ConsoleChannel
 from bot.core.channel import ChannelAdapter
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ChatRef, ChoiceSelected, Event, TextReceived, UserRef
+from bot.core.failures import InboxRetries
 from bot.core.inbox import InboxProcessor
 from bot.core.replies import Cards, Choice, Choices, Document, Link, Reply, Text
 from bot.delivery.worker import OutboxWorker
@@ -43,7 +44,10 @@ def plain(replies: list[Reply]) -> str:
 
 
 def console_path(
-    dispatcher: Dispatcher, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    dispatcher: Dispatcher,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    retries: InboxRetries | None = None,
 ) -> ConsoleChannel:
     """The console channel behind an inbox processor and outbox worker of its own, driven by hand.
 
@@ -53,7 +57,12 @@ def console_path(
     adapters: dict[Channel, ChannelAdapter] = {}
     clock = dispatcher.services.clock
     inbox = InboxProcessor(
-        engine=engine, sessions=sessions, dispatcher=dispatcher, adapters=adapters, clock=clock
+        engine=engine,
+        sessions=sessions,
+        dispatcher=dispatcher,
+        adapters=adapters,
+        clock=clock,
+        retries=retries,
     )
     outbox = OutboxWorker(sessions=sessions, adapters=adapters, clock=clock)
 

@@ -17,9 +17,12 @@ from db.repositories.inbox import (
     commit_events,
     delete_by_key,
     get_event,
+    mark_dead,
     mark_done,
-    mark_failed,
+    renew_claims,
     requeue_stale,
+    retry_later,
+    revive,
     store_events,
 )
 from tests.conftest import Database
@@ -133,32 +136,68 @@ async def test_claim_takes_oldest_first_and_counts_attempts(session: AsyncSessio
         assert event.claimed_at == NOW
 
 
-async def test_done_and_failed_events_are_not_claimed_again(session: AsyncSession) -> None:
-    """Settled events leave the queue; a retryable failure returns with its error kept."""
+async def test_done_and_dead_events_are_not_claimed_again(session: AsyncSession) -> None:
+    """Settled events leave the queue; a retried one waits its time and keeps its error."""
     await store_events(
         session=session, channel=Channel.TELEGRAM, events=[_item("1"), _item("2"), _item("3")]
     )
-    done, failed, retried = await claim_pending(session=session, limit=10)
-    await mark_done(session=session, event_id=done.id, now=NOW)
-    await mark_failed(session=session, event_id=failed.id, error="KeyError: 'member'" * 500)
-    await mark_failed(session=session, event_id=retried.id, error="timeout", retry=True)
+    done, dead, retried = await claim_pending(session=session, limit=10, now=NOW)
+    assert await mark_done(session=session, event=done, now=NOW)
+    error = "KeyError: 'member'" * 500
+    assert await mark_dead(session=session, event=dead, error=error, failures=3, now=NOW)
+    later = NOW + timedelta(seconds=4)
+    assert await retry_later(session=session, event=retried, error="timeout", failures=1, at=later)
     await session.commit()
     session.expunge_all()
 
-    again = await claim_pending(session=session, limit=10)
+    assert await claim_pending(session=session, limit=10, now=later - timedelta(seconds=1)) == []
+    again = await claim_pending(session=session, limit=10, now=later)
     await session.commit()
 
     assert [event.event_key for event in again] == ["3"]
-    assert again[0].attempts == 2
+    assert (again[0].attempts, again[0].failures) == (2, 1)
     assert again[0].last_error == "timeout"
+    assert again[0].next_attempt_at is None
     settled = {event.event_key: event for event in await session.scalars(select(InboundEvent))}
     assert settled["1"].status is InboxStatus.DONE
     assert settled["1"].processed_at == NOW
     assert settled["1"].last_error is None
-    assert settled["2"].status is InboxStatus.FAILED
+    assert settled["2"].status is InboxStatus.DEAD
+    assert settled["2"].failures == 3
     assert settled["2"].last_error is not None
     assert settled["2"].last_error.startswith("KeyError")
     assert len(settled["2"].last_error) == 2000
+
+
+async def test_only_the_current_claim_settles_an_event(session: AsyncSession) -> None:
+    """A worker whose claim was recovered and taken again cannot settle the row any more."""
+    await store_events(session=session, channel=Channel.LINE, events=[_item("twice")])
+    (first,) = await claim_pending(session=session, limit=1, now=NOW - timedelta(minutes=1))
+    session.expunge(first)  # the first worker's copy, as another process would hold it
+    await requeue_stale(session=session, older_than=NOW, reason="WorkerStopped: gone")
+    (second,) = await claim_pending(session=session, limit=1, now=NOW)
+    await session.commit()
+
+    assert not await mark_done(session=session, event=first, now=NOW)
+    assert not await mark_dead(session=session, event=first, error="late", failures=1, now=NOW)
+    assert await mark_done(session=session, event=second, now=NOW)
+    await session.commit()
+    assert (second.attempts, second.failures) == (2, 1)
+
+
+async def test_revive_gives_only_a_dead_event_fresh_tries(session: AsyncSession) -> None:
+    """A dead event goes back to pending with no failures counted; a done one is left alone."""
+    await store_events(session=session, channel=Channel.LINE, events=[_item("d"), _item("ok")])
+    dead, done = await claim_pending(session=session, limit=2, now=NOW)
+    await mark_dead(session=session, event=dead, error="RuntimeError: bug", failures=3, now=NOW)
+    await mark_done(session=session, event=done, now=NOW)
+    await session.commit()
+
+    assert await revive(session=session, event_id=dead.id)
+    assert not await revive(session=session, event_id=done.id)
+    assert not await revive(session=session, event_id=dead.id + done.id + 1)
+    (again,) = await claim_pending(session=session, limit=5, now=NOW)
+    assert (again.id, again.failures, again.attempts) == (dead.id, 0, 2)
 
 
 async def test_requeue_returns_only_stale_claims(session: AsyncSession) -> None:
@@ -168,14 +207,18 @@ async def test_requeue_returns_only_stale_claims(session: AsyncSession) -> None:
     (new,) = await claim_pending(session=session, limit=1, now=NOW)
     await session.commit()
 
-    requeued = await requeue_stale(session=session, older_than=NOW - timedelta(minutes=5))
+    renewed = await renew_claims(session=session, event_ids=[new.id], now=NOW)
+    requeued = await requeue_stale(
+        session=session, older_than=NOW - timedelta(minutes=5), reason="WorkerStopped: gone"
+    )
     await session.commit()
     session.expunge_all()
 
-    assert requeued == 1
+    assert (renewed, requeued) == (1, 1)
     reclaimed = await claim_pending(session=session, limit=10, now=NOW)
     assert [event.id for event in reclaimed] == [old.id]
-    assert reclaimed[0].attempts == 2
+    assert (reclaimed[0].attempts, reclaimed[0].failures) == (2, 1)
+    assert reclaimed[0].last_error == "WorkerStopped: gone"
     still = await get_event(session=session, channel=Channel.LINE, event_key="new")
     assert still is not None
     assert still.id == new.id

@@ -1,14 +1,18 @@
 """The one path every event takes: identity → chat → member → state → route → authz → handler.
 
-One database session and transaction per event; a handler's failure rolls it back and the person
-gets an apology in their language, never a stack trace. Events about a group that name nobody
-(LINE's join, leave and member changes) take a shorter path: chat → route → handler.
+One database session and transaction per event; a handler's failure rolls it back, and the inbox
+decides (through `DispatchHooks.failed`) whether to try again or apologise, in the person's
+language, never with a stack trace. What the event carries is checked before use: its ids must
+be storable, and names and language hints that are not text are ignored. Events about a group
+that name nobody (LINE's join, leave and member changes) take a shorter path: chat → route →
+handler.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -38,14 +42,62 @@ log = logging.getLogger(__name__)
 
 # Events about a group itself: answered even without a sender, in the group.
 CHAT_EVENTS = (JoinedGroup, LeftGroup, MembersChanged)
+# The column sizes of what is stored from an event (db/models/people.py).
+ID_LIMIT = 128
+NAME_LIMIT = 200
 
 
-def platform_language(hint: str | None) -> Language | None:
-    """Our language for a platform's hint such as `en-US` or `th`; None when we have no match."""
-    if not hint:
+class InvalidEvent(ValueError):
+    """An event whose ids cannot be stored: trying again will not make it readable."""
+
+
+def platform_language(hint: object) -> Language | None:
+    """Our language for a platform's hint such as `en-US` or `th`; None when we have no match.
+
+    Total: a hint that is not text (a boolean in a malformed update) is no hint.
+    """
+    if not isinstance(hint, str) or not hint:
         return None
     primary = hint.replace("_", "-").split("-", 1)[0].casefold()
     return Language(primary) if primary in {lang.value for lang in Language} else None
+
+
+def _name(value: object) -> str | None:
+    """`value` as a name fit to store: text, trimmed and cut to size; anything else is none."""
+    return value.strip()[:NAME_LIMIT] or None if isinstance(value, str) else None
+
+
+def _identifier(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > ID_LIMIT:
+        raise InvalidEvent(f"{what} is not an id we can store: {value!r:.80}")
+    return value
+
+
+def checked(event: Event) -> Event:
+    """`event` fit for the dispatcher, or InvalidEvent when an id it names cannot be stored.
+
+    Parsers build events from what the platforms (or anyone who can sign a body) sent; the
+    dispatcher stores ids, names and language hints, so it checks them itself rather than trust
+    every parser to. Names and hints of the wrong type are dropped, not fatal.
+    """
+    user = event.user
+    if user is not None:
+        user = replace(
+            user,
+            external_id=_identifier(user.external_id, "the sender's id"),
+            display_name=_name(user.display_name),
+            language=user.language if isinstance(user.language, str) else None,
+        )
+    chat = replace(
+        event.chat,
+        external_id=_identifier(event.chat.external_id, "the chat's id"),
+        title=_name(event.chat.title),
+    )
+    if isinstance(event, ChatMoved):
+        return replace(
+            event, user=user, chat=chat, moved_from=_identifier(event.moved_from, "the old id")
+        )
+    return replace(event, user=user, chat=chat)
 
 
 def language_for(identity: Identity, member: Member | None) -> Language:
@@ -83,10 +135,11 @@ class DispatchHooks(Protocol):
     async def deliver(self, session: AsyncSession, event: Event, replies: list[Reply]) -> None:
         """Queue the replies for sending."""
 
-    async def failed(
-        self, session: AsyncSession, event: Event, replies: list[Reply], error: Exception
-    ) -> None:
-        """Record the failure and queue the apology, in a fresh transaction."""
+    async def failed(self, session: AsyncSession, event: Event | None, error: Exception) -> bool:
+        """Record the failure in a fresh transaction; True when it queued the apology.
+
+        `event` is None when the event named ids that cannot be stored (nobody to answer).
+        """
 
 
 class Dispatcher:
@@ -104,31 +157,39 @@ class Dispatcher:
         self.services = services
         self._keywords = command_keywords(services.texts, self._routers)
 
+    def apology(self, event: Event) -> list[Reply]:
+        """What a person reads when their message cannot be handled: sorry, in their language."""
+        hint = event.user.language if event.user is not None else None
+        language = platform_language(hint) or Language.TH
+        return [Text(text=self.services.texts.get(language, "errors.internal"))]
+
     async def handle(self, event: Event, *, hooks: DispatchHooks | None = None) -> list[Reply]:
-        """The replies to `event`; an unexpected error becomes an apology.
+        """The replies to `event`; an unexpected error becomes an apology, or with `hooks` the
+        inbox's decision (try again later, or apologise once it has run out of tries).
 
         With `hooks` (the inbox path), claiming the stored event, the handler's changes and the
         queued replies commit in one transaction: an event is handled once, and its replies
         are never lost between handling and sending.
         """
-        language = platform_language(event.user.language if event.user else None) or Language.TH
+        checked_event: Event | None = None  # None: its ids are unusable, nobody to answer
         try:
+            checked_event = checked(event)
             async with self._sessions() as session, session.begin():
                 if hooks is not None and not await hooks.claim(session):
                     return []  # already handled: a redelivery or a second worker
-                replies = await self._dispatch(session, event)
+                replies = await self._dispatch(session, checked_event)
                 if hooks is not None:
-                    await hooks.deliver(session, event, replies)
+                    await hooks.deliver(session, checked_event, replies)
                 return replies
         except Exception as error:
             log.exception(
                 "handling %s from %s failed", type(event).__name__, event.chat.channel.value
             )
-            replies = [Text(text=self.services.texts.get(language, "errors.internal"))]
             if hooks is not None:
                 async with self._sessions() as session, session.begin():
-                    await hooks.failed(session, event, replies, error)
-            return replies
+                    if not await hooks.failed(session, checked_event, error):
+                        return []
+            return self.apology(checked_event) if checked_event is not None else []
 
     async def _dispatch(self, session: AsyncSession, event: Event) -> list[Reply]:
         now = self.services.clock.now()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,12 +11,16 @@ from bot.core.inbox import reply_payload
 from bot.core.replies import Reply, Text
 from bot.core.texts import Texts, Translator
 from db.enums import Channel
+from db.repositories import audit
 from db.repositories.announcements import approver_ids
 from db.repositories.audiences import resolve_members
 from db.repositories.outbox import Draft, enqueue_many
 
 # A message to write in each recipient's language: a translator in, replies out.
 Compose = Callable[[Translator], list[Reply]]
+# How often the admins hear of messages set aside for the same kind of failure, at most.
+DEAD_LETTER_ALERT_EVERY = timedelta(hours=1)
+DEAD_LETTER_ALERT = "inbox.dead_alert"
 
 
 async def notify_members(
@@ -80,4 +84,45 @@ async def alert_admins(
         now=now,
         channels=others,
         tag=f"paused:{paused.value}:{now.date().isoformat()}",
+    )
+
+
+async def alert_dead_letter(
+    *,
+    session: AsyncSession,
+    texts: Texts,
+    kind: str,
+    reason: str,
+    channels: Collection[Channel],
+    now: datetime,
+) -> int:
+    """Tell depa's admins an incoming message was set aside after its last try failed; how many.
+
+    Once an hour per `kind` of failure at most, so that a bug that hits everyone is one message
+    an hour, not one per person: each alert is audited, and one in the past hour holds the next.
+    """
+    target = kind[:120]
+    recent, _ = await audit.count_since(
+        session=session,
+        action=DEAD_LETTER_ALERT,
+        target=target,
+        since=now - DEAD_LETTER_ALERT_EVERY,
+    )
+    if recent:
+        return 0
+    entry = await audit.record(
+        session=session,
+        action=DEAD_LETTER_ALERT,
+        now=now,
+        target=target,
+        details={"reason": reason[:500]},
+    )
+    return await notify_members(
+        session=session,
+        member_ids=await approver_ids(session=session, author_member_id=None),
+        texts=texts,
+        compose=lambda t: [Text(text=t("delivery.inbox_dead", reason=reason[:200]))],
+        now=now,
+        channels=channels,
+        tag=f"inbox-dead:{entry.id}",
     )

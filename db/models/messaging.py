@@ -58,10 +58,14 @@ class InboundEvent(Base):
     event_key: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]]
     status: Mapped[InboxStatus] = mapped_column(default=InboxStatus.PENDING)
+    # Times a worker took it, and how many of those ended in a failure that counts against
+    # its allowance (a handler bug, an unreadable payload, a worker dying while holding it).
     attempts: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
     occurred_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None]  # a retried event waits until then
     processed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -173,15 +173,22 @@ async def claim_pending(
     now: datetime | None = None,
     channels: Sequence[Channel] | None = None,
 ) -> list[InboundEvent]:
-    """Take up to `limit` pending events (of `channels`, else of any), oldest first; uncommitted.
+    """Take up to `limit` pending events due now (of `channels`, else of any), oldest first.
 
     One UPDATE … RETURNING makes the claim atomic; on PostgreSQL `SKIP LOCKED` lets several
     workers claim side by side without waiting for or double-taking each other's rows. The claim
-    time goes into `claimed_at` so `requeue_stale` can tell a dead worker's rows from live ones.
+    time goes into `claimed_at` so `requeue_stale` can tell a dead worker's rows from live ones,
+    and `attempts` grows by one: the pair (id, attempts) is the claim, which only its holder
+    may settle. Events waiting for a retry (`next_attempt_at` ahead) stay where they are.
+    Uncommitted: the caller commits.
     """
+    now = now or utcnow()
     candidates = (
         select(InboundEvent.id)
-        .where(InboundEvent.status == InboxStatus.PENDING)
+        .where(
+            InboundEvent.status == InboxStatus.PENDING,
+            InboundEvent.next_attempt_at.is_(None) | (InboundEvent.next_attempt_at <= now),
+        )
         .order_by(InboundEvent.id)
         .limit(limit)
     )
@@ -195,7 +202,8 @@ async def claim_pending(
         .values(
             status=InboxStatus.PROCESSING,
             attempts=InboundEvent.attempts + 1,
-            claimed_at=now or utcnow(),
+            claimed_at=now,
+            next_attempt_at=None,
         )
         .returning(InboundEvent)
         .execution_options(synchronize_session=False, populate_existing=True)
@@ -204,40 +212,90 @@ async def claim_pending(
     return sorted(claimed, key=lambda event: event.id)
 
 
-async def mark_done(*, session: AsyncSession, event_id: int, now: datetime | None = None) -> None:
-    """Record that the dispatcher finished with an event."""
-    await session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id)
-        .values(status=InboxStatus.DONE, processed_at=now or utcnow(), last_error=None)
+def held(event: InboundEvent) -> ColumnElement[bool]:
+    """Whether `event`'s row is still under the claim `event` was taken with.
+
+    A claim that outlived its lease may have been recovered and taken again by another worker:
+    then the row's `attempts` has moved on, and the first holder's writes match nothing.
+    """
+    return (
+        (InboundEvent.id == event.id)
+        & (InboundEvent.status == InboxStatus.PROCESSING)
+        & (InboundEvent.attempts == event.attempts)
     )
 
 
-async def mark_failed(
-    *,
-    session: AsyncSession,
-    event_id: int,
-    error: str,
-    retry: bool = False,
-    now: datetime | None = None,
-) -> None:
-    """Record why an event failed; with `retry` it goes back to pending for another worker."""
-    await session.execute(
+async def _settle(session: AsyncSession, event: InboundEvent, **values: Any) -> bool:
+    result = await session.execute(
         update(InboundEvent)
-        .where(InboundEvent.id == event_id)
-        .values(
-            status=InboxStatus.PENDING if retry else InboxStatus.FAILED,
-            processed_at=now or utcnow(),
-            last_error=error[:_ERROR_LIMIT],
+        .where(held(event))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def mark_done(*, session: AsyncSession, event: InboundEvent, now: datetime) -> bool:
+    """Record that the dispatcher finished with a claimed event; False if the claim was lost."""
+    return await _settle(
+        session, event, status=InboxStatus.DONE, processed_at=now, last_error=None
+    )
+
+
+async def retry_later(
+    *, session: AsyncSession, event: InboundEvent, error: str, failures: int, at: datetime
+) -> bool:
+    """Put a claimed event back to pending, not to be taken before `at`; False if lost.
+
+    `failures` is the row's new count: one more than before for a failure that uses up a try,
+    the same for one that does not (the database or network was away).
+    """
+    return await _settle(
+        session,
+        event,
+        status=InboxStatus.PENDING,
+        next_attempt_at=at,
+        failures=failures,
+        last_error=error[:_ERROR_LIMIT],
+    )
+
+
+async def mark_dead(
+    *, session: AsyncSession, event: InboundEvent, error: str, failures: int, now: datetime
+) -> bool:
+    """Set a claimed event aside for good with its reason; False if the claim was lost."""
+    return await _settle(
+        session,
+        event,
+        status=InboxStatus.DEAD,
+        processed_at=now,
+        failures=failures,
+        last_error=error[:_ERROR_LIMIT],
+    )
+
+
+async def renew_claims(*, session: AsyncSession, event_ids: Sequence[int], now: datetime) -> int:
+    """Mark events still being handled as claimed `now`, so none is taken as stale; how many."""
+    if not event_ids:
+        return 0
+    result = await session.execute(
+        update(InboundEvent)
+        .where(
+            InboundEvent.id.in_(list(event_ids)),
+            InboundEvent.status == InboxStatus.PROCESSING,
         )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
     )
+    return int(getattr(result, "rowcount", 0))
 
 
-async def requeue_stale(*, session: AsyncSession, older_than: datetime) -> int:
+async def requeue_stale(*, session: AsyncSession, older_than: datetime, reason: str) -> int:
     """Return events claimed before `older_than` and never settled to pending; how many.
 
     A worker that died (restart, crash) leaves its claimed rows in `processing`; they are picked up
-    again instead of being lost. Handlers are safe to rerun because the dispatcher dedupes.
+    again instead of being lost. Each such return counts as a failure with `reason`, so an event
+    that kills whoever handles it runs out of tries like one that raises.
     """
     result = await session.execute(
         update(InboundEvent)
@@ -245,10 +303,36 @@ async def requeue_stale(*, session: AsyncSession, older_than: datetime) -> int:
             InboundEvent.status == InboxStatus.PROCESSING,
             (InboundEvent.claimed_at < older_than) | InboundEvent.claimed_at.is_(None),
         )
-        .values(status=InboxStatus.PENDING)
+        .values(
+            status=InboxStatus.PENDING,
+            failures=InboundEvent.failures + 1,
+            last_error=reason[:_ERROR_LIMIT],
+        )
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0))
+
+
+async def dead_events(*, session: AsyncSession) -> list[InboundEvent]:
+    """Every dead event, oldest first."""
+    return list(
+        await session.scalars(
+            select(InboundEvent)
+            .where(InboundEvent.status == InboxStatus.DEAD)
+            .order_by(InboundEvent.id)
+        )
+    )
+
+
+async def revive(*, session: AsyncSession, event_id: int) -> bool:
+    """Give a dead event a fresh set of tries, due now; False unless it was dead."""
+    result = await session.execute(
+        update(InboundEvent)
+        .where(InboundEvent.id == event_id, InboundEvent.status == InboxStatus.DEAD)
+        .values(status=InboxStatus.PENDING, failures=0, next_attempt_at=None, processed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def delete_by_key(*, session: AsyncSession, channel: Channel, event_key: str) -> bool:

@@ -11,6 +11,7 @@ from bot.channels.console import ConsoleChannel
 from bot.core.answering import NoAnswer
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ChatRef, MembersChanged
+from bot.core.failures import InboxRetries
 from bot.core.inbox import InboxProcessor
 from db.enums import Channel, ChatKind, InboxStatus, OutboxStatus
 from db.models import Identity, InboundEvent, OutboundMessage
@@ -67,13 +68,14 @@ async def test_an_event_with_nothing_to_say_is_still_answered(
 async def test_a_handler_bug_reaches_the_console_as_an_apology(
     seeded_database: Database, dispatcher: Dispatcher
 ) -> None:
-    """The apology takes the same path: queued with the failed inbox row, sent, rendered."""
+    """The apology takes the same path: queued with the dead inbox row, sent, rendered."""
     failing = dispatcher_with_a_bug(dispatcher, seeded_database.sessions)
-    console = console_path(failing, seeded_database.engine, seeded_database.sessions)
+    one_try = InboxRetries(max_attempts=1)
+    console = console_path(failing, seeded_database.engine, seeded_database.sessions, one_try)
 
     assert "ขออภัย" in await console.say("/boom", user_id="dev")
     (stored,), (sent,) = await _rows(seeded_database)
-    assert stored.status is InboxStatus.FAILED and sent.status is OutboxStatus.SENT
+    assert stored.status is InboxStatus.DEAD and sent.status is OutboxStatus.SENT
 
 
 async def test_any_channels_account_can_speak_through_the_console(
