@@ -18,7 +18,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.channel import AcknowledgingAdapter, ChannelAdapter, EnrichingAdapter
+from bot.core.channel import (
+    AcknowledgingAdapter,
+    ChannelAdapter,
+    EnrichingAdapter,
+    UnreadableEvent,
+)
 from bot.core.clock import Clock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
@@ -342,6 +347,18 @@ class InboxProcessor:
             if adapter is None:
                 raise LookupError(f"channel {row.channel.value} is not enabled")
             event = adapter.event_from(row.payload)
+        except UnreadableEvent as error:
+            # What the webhook stored but no parser reads (out-of-range dates, wrong types):
+            # no person to answer and nothing a retry would change.
+            log.warning("inbox: event %s (%s) skipped: %s", row.event_key, row.channel, error)
+            async with self._sessions() as session, session.begin():
+                await inbox_repo.mark_skipped(
+                    session=session,
+                    event=row,
+                    reason=f"unreadable: {error}",
+                    now=self._clock.now(),
+                )
+            return None
         except Exception as error:
             log.warning("inbox: event %s (%s) unreadable: %s", row.event_key, row.channel, error)
             await self._settle(row, adapter, None, error)

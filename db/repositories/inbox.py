@@ -274,6 +274,19 @@ async def mark_dead(
     )
 
 
+async def mark_skipped(
+    *, session: AsyncSession, event: InboundEvent, reason: str, now: datetime
+) -> bool:
+    """Settle a claimed event nobody can read, with why: nothing to answer, nothing to retry."""
+    return await _settle(
+        session,
+        event,
+        status=InboxStatus.SKIPPED,
+        processed_at=now,
+        last_error=reason[:_ERROR_LIMIT],
+    )
+
+
 async def renew_claims(*, session: AsyncSession, event_ids: Sequence[int], now: datetime) -> int:
     """Mark events still being handled as claimed `now`, so none is taken as stale; how many."""
     if not event_ids:

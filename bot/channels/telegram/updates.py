@@ -100,6 +100,12 @@ def _optional(value: object, kind: type[_T], name: str) -> _T | None:
     raise UnreadableEvent(f"{name} is a {type(value).__name__}, not a {kind.__name__}")
 
 
+def _hint(value: object, kind: type[_T]) -> _T | None:
+    """`value` if it is a `kind`, else None: a name or a language hint of the wrong type is no
+    reason to leave a person unanswered, only to go without the hint."""
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
 def _required(value: object, kind: type[_T], name: str) -> _T:
     """`value` if it is a `kind`; UnreadableEvent if it is missing or of another type."""
     checked = _optional(value, kind, name)
@@ -119,7 +125,7 @@ def _chat_ref(chat: Chat) -> ChatRef:
         channel=Channel.TELEGRAM,
         external_id=_id(chat.id, "chat.id"),
         kind=kind,
-        title=_optional(chat.title, str, "chat.title"),
+        title=_hint(chat.title, str),
     )
 
 
@@ -128,13 +134,12 @@ def _user_ref(user: User | None) -> UserRef | None:
     # can register or answer personally.
     if user is None or user.is_bot:
         return None
-    _optional(user.first_name, str, "from.first_name")
-    _optional(user.last_name, str, "from.last_name")
+    names = (_hint(user.first_name, str), _hint(user.last_name, str))
     return UserRef(
         channel=Channel.TELEGRAM,
         external_id=_id(user.id, "from.id"),
-        display_name=user.full_name or None,
-        language=_optional(user.language_code, str, "from.language_code"),
+        display_name=" ".join(name for name in names if name) or None,
+        language=_hint(user.language_code, str),
     )
 
 
