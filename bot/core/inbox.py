@@ -2,7 +2,10 @@
 
 Webhooks only store and acknowledge; this loop does the work, so a slow handler never makes a
 platform time out, and a restart picks up where the last process stopped. Events of one chat are
-handled in arrival order; different chats proceed side by side.
+handled in arrival order (an event waiting for a retry lets the chat's later ones pass); different
+chats proceed side by side. A claim is a short lease, renewed while the batch is worked on, so a
+killed process's events come back within seconds; a failure is waited out, tried again or set
+aside as dead (bot/core/failures.py); no failure leaves a row `processing` past its lease.
 """
 
 from __future__ import annotations
