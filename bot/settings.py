@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     citybot_materials_base_url: str = "https://smartcity.depa.or.th/materials"
     citybot_log_level: str = "INFO"
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    # How long a worker may hold a message it is sending before another worker takes it over.
-    citybot_outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    # How long a worker may hold a message it is sending before another worker takes it over
+    # (renewed every third of it while sending, so a killed worker's messages go on soon).
+    citybot_outbox_lease_seconds: float = Field(default=15.0, ge=1, le=3600)
     # Delivery rate limits, a little under the platforms' published ceilings.
     citybot_telegram_per_second: float = Field(default=25.0, gt=0, le=30)
     citybot_telegram_chat_per_second: float = Field(default=1.0, gt=0, le=1)
