@@ -83,14 +83,15 @@ def citybot_serve(env: dict[str, str], cwd: Path, *, seconds: float) -> Iterator
             cwd=cwd,
         )
         try:
-            _wait_until_healthy(server, process, seconds)
+            wait_until_healthy(server, process, seconds)
             yield server
         finally:
             process.terminate()
             server.returncode = process.wait(timeout=10)
 
 
-def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], seconds: float) -> None:
+def wait_until_healthy(server: Server, process: subprocess.Popen[bytes], seconds: float) -> None:
+    """Return once `/healthz` answers 200; fail with the server's log if it dies or is late."""
     url = f"{server.base_url}/healthz"
     deadline = time.monotonic() + seconds
     while True:
