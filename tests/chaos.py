@@ -68,7 +68,7 @@ class Report:
     lost: list[str]
     duplicated: dict[str, int]  # event id → answers beyond the first
     kills: list[Kill]
-    recovery: list[float]  # per kill: seconds from the restart to its backlog answered
+    recovery: list[float | None]  # per kill: seconds from the restart to its backlog answered
     statuses: Counter[str]  # how the webhook posts ended ("200", "503", "refused", …)
     drained: bool
     left: Counter[str]  # rows still unsettled at the end, by table and status
@@ -252,12 +252,18 @@ def _answers(api: FakeLineApi, events: list[_Event]) -> dict[str, list[float]]:
 
 def _recovery(
     kills: list[Kill], events: list[_Event], answers: dict[str, list[float]]
-) -> list[float]:
-    """Per kill: from the restart until every event acknowledged before the kill was answered."""
-    spans = []
+) -> list[float | None]:
+    """Per kill: from the restart until every event acknowledged before the kill was answered.
+
+    None when one of them never was.
+    """
+    spans: list[float | None] = []
     for kill in kills:
         before = [e.id for e in events if e.acknowledged_at and e.acknowledged_at < kill.at]
-        last = max((min(answers[i]) for i in before if answers[i]), default=kill.restarted)
+        if not all(answers[i] for i in before):
+            spans.append(None)
+            continue
+        last = max((min(answers[i]) for i in before), default=kill.restarted)
         spans.append(max(last - kill.restarted, 0.0))
     return spans
 

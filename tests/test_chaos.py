@@ -21,7 +21,7 @@ def test_issue11_chaos_three_kills_lose_nothing_and_answer_once(
         f"chaos: acknowledged {report.acknowledged}, lost {len(report.lost)}, "
         f"duplicated {report.duplicates} {report.duplicated}, in flight at the kills "
         f"{[kill.in_flight for kill in report.kills]}, recovery "
-        f"{[round(span, 2) for span in report.recovery]} s, posts {dict(report.statuses)}"
+        f"{report.recovery} s, posts {dict(report.statuses)}"
     )
     assert len(report.kills) == 3
     assert report.acknowledged > 0 and report.unacknowledged == 0
