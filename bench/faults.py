@@ -27,17 +27,19 @@ from bench.databases import empty_database, postgres_problem
 from bench.report import Table, seconds
 from bot.core.clock import SystemClock
 from bot.settings import Settings
+from tests.channels.line.conftest import line_settings
+from tests.channels.telegram.conftest import SECRET as TELEGRAM_SECRET
+from tests.channels.telegram.conftest import telegram_settings
 from tests.chaos import Plan, Report, shake
 from tests.fakes.line_api import FakeLineApi
-from tests.fakes.line_events import ACCESS_TOKEN, SECRET, LineEvents, body, sign, user_id
-from tests.fakes.telegram_api import TOKEN, FakeTelegramApi
+from tests.fakes.line_events import LineEvents, body, sign, user_id
+from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.telegram_updates import TgUser, Updates
 from tests.serving import web_client
 
 KILLS = 5
 SEED = 11
 FUZZED_BODIES = 300  # per channel
-TELEGRAM_SECRET = "bench-faults-secret"  # noqa: S105  # the fake's, not a credential
 # Pieces a mutation may splice in: what breaks parsers (nesting, huge numbers, wrong types).
 NASTY = ("{", "}", "[", "]", '"', ",", ":", "null", "true", "-1", "1e999", "9" * 30, "\\u0000")
 
@@ -75,14 +77,8 @@ async def _fuzz(rng: random.Random) -> list[list[str]]:
             settings = Settings(  # type: ignore[call-arg]  # pydantic-settings' own argument
                 _env_file=None,
                 database_url=url,
-                line_channel_secret=SECRET,
-                line_channel_access_token=ACCESS_TOKEN,
-                line_api_base_url=line_api.base_url,
-                telegram_bot_token=TOKEN,
-                telegram_api_base_url=telegram_api.base_url,
-                telegram_webhook_secret=TELEGRAM_SECRET,
-                telegram_bot_username=telegram_api.username,
-                citybot_log_level="CRITICAL",
+                **line_settings(line_api),
+                **telegram_settings(telegram_api),
             )
             async with web_client(settings, raise_app_exceptions=False) as client:
                 line_events, updates = LineEvents(SystemClock()), Updates()

@@ -18,16 +18,21 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import SystemClock
-from db.enums import InboxStatus, OutboxStatus
+from bot.delivery.worker import DEFAULT_LEASE
+from db.enums import Channel, InboxStatus, OutboxStatus
 from db.models import InboundEvent, OutboundMessage
+from db.repositories import outbox as outbox_repo
 from db.session import create_engine
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.line_events import ACCESS_TOKEN, SECRET, LineEvents, body, sign, user_id
@@ -199,6 +204,22 @@ class _Serve:
             return None
         self._process.terminate()
         return self._process.wait(timeout=20)
+
+
+async def claimed_then_killed(
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    channels: Sequence[Channel] | None = None,
+) -> list[OutboundMessage]:
+    """What a worker killed mid-send leaves: the due messages claimed under the default lease."""
+    async with sessions() as session, session.begin():
+        return await outbox_repo.claim_due(
+            session=session,
+            now=now,
+            lease_until=now + DEFAULT_LEASE,
+            limit=100,
+            channels=channels,
+        )
 
 
 def _unsettled(url: str) -> Counter[str]:

@@ -15,6 +15,7 @@ from bot.settings import Settings
 from db.enums import Channel, OutboxStatus
 from db.models import OutboundMessage
 from db.repositories import outbox as outbox_repo
+from tests.chaos import claimed_then_killed
 from tests.conftest import Database
 from tests.delivery.test_worker import SlowChannel
 from tests.fakes.recording_channel import RecordingChannel
@@ -41,11 +42,7 @@ async def test_issue11_d5_a_killed_workers_messages_go_on_within_30_seconds(
     defaults = Settings(_env_file=None)  # type: ignore[call-arg]  # pydantic-settings' own
     assert defaults.citybot_outbox_lease_seconds == DEFAULT_LEASE.total_seconds()
     await _enqueue(database, clock, chats=5)
-    async with database.sessions() as session, session.begin():
-        claimed = await outbox_repo.claim_due(
-            session=session, now=clock.now(), lease_until=clock.now() + DEFAULT_LEASE, limit=10
-        )
-    assert len(claimed) == 5  # and then the process is killed
+    assert len(await claimed_then_killed(database.sessions, clock.now())) == 5
     channel = RecordingChannel()
     restarted = OutboxWorker(
         sessions=database.sessions, adapters={Channel.CONSOLE: channel}, clock=clock

@@ -11,8 +11,8 @@ from bot.core.channel import Outcome
 from bot.delivery.worker import DEFAULT_LEASE, delivery_of
 from db.enums import OutboxStatus
 from db.models import OutboundMessage
-from db.repositories import outbox as outbox_repo
 from tests.channels.line.conftest import LineHarness, endpoints
+from tests.chaos import claimed_then_killed
 from tests.fakes.line_api import INVALID_REPLY_TOKEN
 from tests.fakes.line_events import user_id
 
@@ -28,13 +28,7 @@ async def _queued(line: LineHarness, text: str = "/help", **options: object) -> 
 
 async def _killed_mid_send(line: LineHarness, *, got_out: bool) -> OutboundMessage:
     """A worker claims the answer and dies, after its request reached LINE if `got_out`."""
-    async with line.app.sessions() as session, session.begin():
-        (message,) = await outbox_repo.claim_due(
-            session=session,
-            now=line.clock.now(),
-            lease_until=line.clock.now() + DEFAULT_LEASE,
-            limit=10,
-        )
+    (message,) = await claimed_then_killed(line.app.sessions, line.clock.now())
     if got_out:
         assert (await line.channel.send(delivery_of(message))).outcome is Outcome.SENT
     return message

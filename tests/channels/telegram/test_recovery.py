@@ -9,8 +9,8 @@ from bot.core.clock import FrozenClock
 from bot.core.replies import Text
 from bot.delivery.worker import DEFAULT_LEASE, delivery_of
 from db.enums import Channel, OutboxStatus
-from db.repositories import outbox as outbox_repo
 from tests.channels.telegram.conftest import SOMCHAI, TelegramHarness, telegram_settings
+from tests.chaos import claimed_then_killed
 from tests.conftest import AppFactory
 
 
@@ -23,14 +23,7 @@ async def test_issue11_d5_a_send_cut_off_by_a_kill_goes_out_at_most_once_more(
 ) -> None:
     """Killed after sendMessage went out: the restart sends it again, once, and settles it."""
     message_id = await telegram.queue(SOMCHAI.id, Text(text="แจ้งเตือนกำหนดส่งแผน"))
-    async with telegram.app.sessions() as session, session.begin():
-        (message,) = await outbox_repo.claim_due(
-            session=session,
-            now=telegram.clock.now(),
-            lease_until=telegram.clock.now() + DEFAULT_LEASE,
-            limit=10,
-            channels=[Channel.TELEGRAM],
-        )
+    (message,) = await claimed_then_killed(telegram.app.sessions, telegram.clock.now())
     adapter = telegram.app.adapters[Channel.TELEGRAM]
     assert (await adapter.send(delivery_of(message))).outcome is Outcome.SENT  # then the kill
     await telegram.app.drain()
