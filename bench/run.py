@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import (
     broadcast,
+    faults,
     inbox_insert,
     migrate_seed,
     replies,
@@ -33,6 +34,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "webhook_line": webhook_line.run,
     "replies": replies.run,
     "broadcast": broadcast.run,
+    "faults": faults.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"

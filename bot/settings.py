@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     # Tries an incoming message gets when handling it fails (not counting database or network
     # outages, which are waited out) before it is set aside with one apology.
     citybot_inbox_max_attempts: int = Field(default=3, ge=1, le=20)
-    # How long a worker may hold a message it is sending before another worker takes it over.
-    citybot_outbox_lease_seconds: float = Field(default=120.0, ge=1, le=3600)
+    # How long a worker may hold a message it is sending before another worker takes it over
+    # (renewed every third of it while sending, so a killed worker's messages go on soon).
+    citybot_outbox_lease_seconds: float = Field(default=15.0, ge=1, le=3600)
     # Wrong invite and link codes, from everyone together, before codes are refused for a minute.
     citybot_wrong_codes_per_minute: int = Field(default=30, ge=1, le=10_000)
     # Delivery rate limits, a little under the platforms' published ceilings.

@@ -24,15 +24,17 @@ CITYBOT = Path(sys.executable).parent / "citybot"
 
 @asynccontextmanager
 async def web_client(
-    settings: Settings, clock: Clock | None = None
+    settings: Settings, clock: Clock | None = None, *, raise_app_exceptions: bool = True
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the web app in this process, its App started and closed by the lifespan."""
+    """A client of the web app in this process, its App started and closed by the lifespan.
+
+    With `raise_app_exceptions` False an error escaping the app is a 500, as a server answers.
+    """
     web = create_web_app(App.create(settings, clock=clock))
+    transport = httpx.ASGITransport(app=web, raise_app_exceptions=raise_app_exceptions)
     async with (
         web.router.lifespan_context(web),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web), base_url="http://citybot.test"
-        ) as client,
+        httpx.AsyncClient(transport=transport, base_url="http://citybot.test") as client,
     ):
         yield client
 
@@ -83,14 +85,15 @@ def citybot_serve(env: dict[str, str], cwd: Path, *, seconds: float) -> Iterator
             cwd=cwd,
         )
         try:
-            _wait_until_healthy(server, process, seconds)
+            wait_until_healthy(server, process, seconds)
             yield server
         finally:
             process.terminate()
             server.returncode = process.wait(timeout=10)
 
 
-def _wait_until_healthy(server: Server, process: subprocess.Popen[bytes], seconds: float) -> None:
+def wait_until_healthy(server: Server, process: subprocess.Popen[bytes], seconds: float) -> None:
+    """Return once `/healthz` answers 200; fail with the server's log if it dies or is late."""
     url = f"{server.base_url}/healthz"
     deadline = time.monotonic() + seconds
     while True:

@@ -94,6 +94,9 @@ class SendResult:
     error: str | None = None
     retry_after: float | None = None  # seconds the platform asked us to wait, if it said
     platform_ids: tuple[str, ...] = ()
+    # The delivery's context for its next attempt, when this one learnt something a retry must
+    # know (LINE's reply token spent, Telegram's steps done); None keeps the stored context.
+    context: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +27,10 @@ from db.models import Identity, OutboundMessage
 from db.repositories import outbox as outbox_repo
 
 log = logging.getLogger(__name__)
+
+# Short, and renewed every third of it while a batch is sent: a killed worker's messages are
+# taken over by the next worker (or the restarted process) within this plus one poll.
+DEFAULT_LEASE = timedelta(seconds=15)
 
 
 def delivery_of(message: OutboundMessage) -> Delivery:
@@ -53,7 +58,7 @@ class OutboxWorker:
         policy: RetryPolicy | None = None,
         batch_size: int = 100,
         concurrency: int = 32,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = DEFAULT_LEASE,
         poll_interval: float = 2.0,
         limits: DeliveryLimits | None = None,
         on_paused: Callable[[Channel, str], Awaitable[None]] | None = None,
@@ -133,9 +138,12 @@ class OutboxWorker:
         by_chat: dict[tuple[Channel, tuple[str, ...]], list[OutboundMessage]] = defaultdict(list)
         for message in claimed:
             by_chat[(message.channel, tuple(message.recipients))].append(message)
-        renewing = asyncio.create_task(self._keep_lease([m.id for m in claimed], lease_until))
+        held = {message.id for message in claimed}
+        renewing = asyncio.create_task(self._keep_lease(held, lease_until))
         try:
-            await asyncio.gather(*(self._send_in_order(messages) for messages in by_chat.values()))
+            await asyncio.gather(
+                *(self._send_in_order(messages, held) for messages in by_chat.values())
+            )
         finally:
             renewing.cancel()
             # Not `suppress(CancelledError)`: that would also swallow a cancellation of this
@@ -143,29 +151,29 @@ class OutboxWorker:
             await asyncio.gather(renewing, return_exceptions=True)
         return len(claimed)
 
-    async def _keep_lease(self, message_ids: list[int], held_until: datetime) -> None:
+    async def _keep_lease(self, held: set[int], held_until: datetime) -> None:
         """Renew the lease on a batch while it is being sent, until cancelled.
 
         Rate limits and a platform's 429s can stretch a batch past the lease; without renewal
         another worker would take over messages this one is about to send, and send them twice.
+        A message whose lease was lost anyway (this process stalled) leaves `held`, and is
+        left to the worker that took it over.
         """
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
             until = self._clock.now() + self._lease
             try:
                 async with self._sessions() as session, session.begin():
-                    await outbox_repo.renew_claims(
-                        session=session,
-                        message_ids=message_ids,
-                        held_until=held_until,
-                        until=until,
+                    still = await outbox_repo.renew_claims(
+                        session=session, message_ids=list(held), held_until=held_until, until=until
                     )
             except Exception:  # the next renewal tries again; the lease is the safety net
                 log.exception("outbox: renewing a lease failed")
                 continue
+            held.intersection_update(still)
             held_until = until
 
-    async def _send_in_order(self, messages: list[OutboundMessage]) -> None:
+    async def _send_in_order(self, messages: list[OutboundMessage], held: set[int]) -> None:
         channel = messages[0].channel
         in_flight = self._in_flight.setdefault(channel, asyncio.Semaphore(self._concurrency))
         async with in_flight:
@@ -173,6 +181,9 @@ class OutboxWorker:
                 weight = len(message.payload.get("replies", ()))
                 if weight:  # an acknowledgement alone (a button's spinner) is no message
                     await self._limits.acquire(message.channel, message.recipients, weight)
+                if message.id not in held:
+                    log.warning("outbox: lost the lease on message %d; not sending it", message.id)
+                    continue
                 result = await self._attempt(message)
                 if result.outcome is Outcome.RETRY and result.retry_after:
                     self._limits.pause(message.channel, result.retry_after)
@@ -209,6 +220,7 @@ class OutboxWorker:
                 error=result.error,
                 next_attempt_at=next_at,
                 platform_ids=result.platform_ids,
+                payload=self._payload_for_retry(message, status, result),
             )
             if result.outcome is Outcome.BLOCKED:
                 await session.execute(
@@ -219,6 +231,15 @@ class OutboxWorker:
                     )
                     .values(blocked=True)
                 )
+
+    @staticmethod
+    def _payload_for_retry(
+        message: OutboundMessage, status: OutboxStatus, result: SendResult
+    ) -> dict[str, Any] | None:
+        """The payload with the adapter's new context, when the message will be tried again."""
+        if status is not OutboxStatus.PENDING or result.context is None:
+            return None
+        return {**message.payload, "context": dict(result.context)}
 
     def _next_state(
         self, message: OutboundMessage, result: SendResult, now: datetime

@@ -160,8 +160,8 @@ async def renew_claims(
     message_ids: Sequence[int],
     held_until: datetime,
     until: datetime,
-) -> int:
-    """Extend a worker's lease on the messages it still holds; how many it still held.
+) -> set[int]:
+    """Extend a worker's lease on the messages it still holds; the ids it still holds.
 
     The lease's end is the worker's token: a message whose lease ran out and was claimed by
     another worker carries that worker's end, and is left alone.
@@ -174,9 +174,10 @@ async def renew_claims(
             OutboundMessage.claimed_until == held_until,
         )
         .values(claimed_until=until)
+        .returning(OutboundMessage.id)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0))
+    return set(result.scalars())
 
 
 async def settle(
@@ -188,13 +189,19 @@ async def settle(
     error: str | None = None,
     next_attempt_at: datetime | None = None,
     platform_ids: Sequence[str] = (),
+    payload: dict[str, Any] | None = None,
 ) -> None:
-    """Record the outcome of an attempt: sent, back to pending at `next_attempt_at`, or failed."""
+    """Record the outcome of an attempt: sent, back to pending at `next_attempt_at`, or failed.
+
+    `payload` replaces the stored one when the attempt left something the next must know.
+    """
     values: dict[str, Any] = {
         "status": status,
         "claimed_until": None,
         "last_error": error[:_ERROR_LIMIT] if error else None,
     }
+    if payload is not None:
+        values["payload"] = payload
     if status is OutboxStatus.SENT:
         values["sent_at"] = now
         values["platform_ids"] = list(platform_ids)

@@ -1,11 +1,18 @@
 """The LINE channel adapter: webhook in, replies out (reply token while fresh, else push).
 
 Sending rules (LINE's, as the Messaging API documents them):
-- A reply token is free but single-use and short-lived: it is used on the first attempt only,
-  while the event is younger than `LINE_REPLY_TOKEN_TTL_SECONDS`. "Invalid reply token" falls
-  back to push in the same attempt; so does anything beyond the five messages a reply carries.
-- Pushes carry an `X-Line-Retry-Key` derived from the outbox message, so a retry after a timeout
-  can never deliver twice; LINE's 409 for a key it has seen means it was delivered: sent.
+- A reply token is free but single-use and short-lived: it is used while the event is younger
+  than `LINE_REPLY_TOKEN_TTL_SECONDS`. "Invalid reply token" on a first try falls back to push in
+  the same attempt; so does anything beyond the five messages a reply carries.
+- Pushes carry an `X-Line-Retry-Key` derived from the outbox message from the first attempt, so a
+  retry after a timeout or a crash can never deliver twice; LINE's 409 for a key it has seen
+  means it was delivered: sent.
+- The reply API takes no retry key, but a token's single use is one: a reply whose fate is
+  unknown (a timeout, a 5xx, a process killed mid-send) is retried with the same token while it
+  is fresh, and "invalid reply token" then means the earlier try got through. Whether the token
+  was spent is kept with the message (`reply_spent`), so a retry after a known refusal pushes.
+  Only a reply whose fate is unknown once the token has gone stale can arrive twice: LINE then
+  answers a spent and an expired token alike, and a push is the only way not to lose it.
 - 4xx are final (kept with LINE's request id), 5xx and timeouts are retried by the outbox, a 429
   with "monthly limit" pauses pushes (replies stay possible), other 429s wait and retry.
 """
@@ -49,6 +56,8 @@ log = logging.getLogger(__name__)
 # The namespace of our X-Line-Retry-Key UUIDs (uuid5 of the outbox message and request number).
 RETRY_KEY_NAMESPACE = uuid.UUID("6f1d2c39-3a2b-5d3e-9c8e-1f6b1a9c0e51")
 INVALID_REPLY_TOKEN = "invalid reply token"  # noqa: S105  # LINE's error text, not a secret
+# The delivery context's record of the reply token: "sent" (delivered), "refused" (push instead).
+REPLY_SPENT = "reply_spent"
 MONTHLY_LIMIT = "monthly limit"
 QUOTA_RECHECK_SECONDS = 3600.0  # after LINE's monthly-limit 429, try one push again after this
 # LINE lets people take a message back for 24 hours; the scan looks twice as far back, so a
@@ -171,32 +180,47 @@ class LineChannel:
         if not requests or not delivery.recipients:
             return SendResult(Outcome.SENT)
         sent_ids: list[str] = []
-        first_push = 0
-        if self._reply_usable(delivery):
+        spent = delivery.context.get(REPLY_SPENT)
+        if spent is None and self._reply_fresh(delivery):
             try:
                 sent_ids += await self.api.reply(str(delivery.context["reply_token"]), requests[0])
-                first_push = 1
+                spent = "sent"
             except LineApiError as error:
                 if not (error.status == 400 and INVALID_REPLY_TOKEN in error.message.casefold()):
-                    return classify(error)
-                log.info("line: reply token of message %d refused; pushing", delivery.message_id)
+                    return classify(error)  # the token is kept: the retry replies with it again
+                spent = self._refused(delivery)
             except LineUnavailable as error:
-                # The reply may have arrived; a retry pushes (never replies twice with a token).
-                return classify(error)
+                return classify(error)  # the reply may have arrived: the retry tells
+        first_push = 1 if spent == "sent" else 0
         if first_push == len(requests):
             return SendResult(Outcome.SENT, platform_ids=tuple(sent_ids))
-        # Should a push after a successful reply fail, the retry pushes from the first message:
-        # those five may show twice. Only deliveries of more than five messages can meet this.
-        return await self._push(delivery, requests, first_push, sent_ids)
+        result = await self._push(delivery, requests, first_push, sent_ids)
+        if spent == delivery.context.get(REPLY_SPENT):
+            return result
+        return dataclasses.replace(result, context={**delivery.context, REPLY_SPENT: spent})
 
     # --- sending ----------------------------------------------------------------------------
 
-    def _reply_usable(self, delivery: Delivery) -> bool:
+    def _reply_fresh(self, delivery: Delivery) -> bool:
         token, event_ms = delivery.context.get("reply_token"), delivery.context.get("event_ms")
-        if not token or not isinstance(event_ms, int) or delivery.attempt != 1:
+        if not token or not isinstance(event_ms, int):
             return False
         age_ms = self._clock.now().timestamp() * 1000 - event_ms
         return age_ms < self._reply_ttl_ms
+
+    @staticmethod
+    def _refused(delivery: Delivery) -> str:
+        """What LINE's "invalid reply token" means for this delivery: delivered, or push.
+
+        On a first attempt nobody used the token before: push. On a later one, an earlier
+        attempt tried it and its fate is unknown (a timeout, a 5xx, a crash); within the
+        token's life LINE refuses it only because that attempt got through.
+        """
+        if delivery.attempt == 1:
+            log.info("line: reply token of message %d refused; pushing", delivery.message_id)
+            return "refused"
+        log.info("line: message %d was answered by an earlier attempt", delivery.message_id)
+        return "sent"
 
     async def _push(
         self,

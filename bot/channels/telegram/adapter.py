@@ -6,8 +6,8 @@ poller lease work across processes and restarts.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +39,10 @@ from db.enums import Channel
 
 log = logging.getLogger(__name__)
 
-# Deliveries whose first parts went out before a passing failure: the retry skips those parts
-# instead of sending them twice. Bounded; a restart forgets (and may repeat a part).
-PROGRESS_REMEMBERED = 10_000
+# The delivery context's record of how far an earlier attempt got (calls done, message ids), so
+# a retry after a passing failure, in this process or after a restart, skips what went out.
+STEPS_DONE = "steps_done"
+SENT_IDS = "sent_ids"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,6 @@ class TelegramChannel:
         )
         self._client: BotClient | None = None
         self.poller: TelegramPoller | None = None
-        self._progress: OrderedDict[int, tuple[int, tuple[str, ...]]] = OrderedDict()
 
     @classmethod
     def create(cls, wiring: Wiring) -> TelegramChannel:
@@ -175,8 +175,9 @@ class TelegramChannel:
         except ReplyError as error:
             return SendResult(Outcome.FAILED, error=f"cannot render for Telegram: {error}")
         chat_id = int(delivery.recipients[0])
-        done, sent = self._progress.pop(delivery.message_id, (0, ()))
-        progress = _Progress(done, list(sent))
+        progress = _Progress(
+            int(delivery.context.get(STEPS_DONE, 0)), list(delivery.context.get(SENT_IDS, ()))
+        )
         try:
             try:
                 await self._run(self._steps(chat_id, delivery.context, outgoing), progress)
@@ -188,9 +189,10 @@ class TelegramChannel:
                 await self._run(steps, progress)
         except TelegramError as error:
             outcome = self._failure(error)
-            if outcome.outcome is Outcome.RETRY and progress.done:
-                self._remember(delivery.message_id, progress.done, progress.sent_ids)
-            return outcome
+            if outcome.outcome is not Outcome.RETRY or not progress.done:
+                return outcome
+            done = {STEPS_DONE: progress.done, SENT_IDS: progress.sent_ids}
+            return dataclasses.replace(outcome, context={**delivery.context, **done})
         return SendResult(Outcome.SENT, platform_ids=tuple(progress.sent_ids))
 
     @staticmethod
@@ -208,11 +210,6 @@ class TelegramChannel:
             progress.done += 1
             if isinstance(result, Message) and not step.courtesy:
                 progress.sent_ids.append(str(result.message_id))
-
-    def _remember(self, message_id: int, done: int, sent_ids: Sequence[str]) -> None:
-        self._progress[message_id] = (done, tuple(sent_ids))
-        while len(self._progress) > PROGRESS_REMEMBERED:
-            self._progress.popitem(last=False)
 
     def _steps(
         self, chat_id: int, context: Mapping[str, Any], outgoing: Sequence[Outgoing]

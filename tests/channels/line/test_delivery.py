@@ -102,8 +102,8 @@ async def test_rejected_reply_token_falls_back_to_push_at_once(line: LineHarness
     assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)
 
 
-async def test_a_reply_token_is_tried_on_the_first_attempt_only(line: LineHarness) -> None:
-    """After a 500 on reply, the retry pushes (a token may have been used) with a retry key."""
+async def test_after_a_5xx_on_reply_a_stale_token_gives_way_to_a_push(line: LineHarness) -> None:
+    """After a 500 on reply, a retry past the token's life pushes, with a retry key."""
     line.api.fail("reply", 500, "Internal server error")
     await line.says(user_id(), "/help")
     (message,) = await _outbox(line)
