@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
+from hashlib import sha1
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,7 +111,7 @@ async def alert_dead_letter(
     )
     if recent:
         return 0
-    entry = await audit.record(
+    await audit.record(
         session=session,
         action=DEAD_LETTER_ALERT,
         now=now,
@@ -124,5 +125,7 @@ async def alert_dead_letter(
         compose=lambda t: [Text(text=t("delivery.inbox_dead", reason=reason[:200]))],
         now=now,
         channels=channels,
-        tag=f"inbox-dead:{entry.id}",
+        # Two processes (or two chats of one) can find no recent alert at the same moment: the
+        # hour in the key lets the outbox keep only one of their messages to each admin.
+        tag=f"inbox-dead:{sha1(target.encode()).hexdigest()[:16]}:{now:%Y%m%d%H}",
     )
