@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
-from hashlib import sha1
+from hashlib import sha256
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,5 +127,5 @@ async def alert_dead_letter(
         channels=channels,
         # Two processes (or two chats of one) can find no recent alert at the same moment: the
         # hour in the key lets the outbox keep only one of their messages to each admin.
-        tag=f"inbox-dead:{sha1(target.encode()).hexdigest()[:16]}:{now:%Y%m%d%H}",
+        tag=f"inbox-dead:{sha256(target.encode()).hexdigest()[:16]}:{now:%Y%m%d%H}",
     )
