@@ -60,10 +60,10 @@ def _counters(identity: Identity, chat: Chat) -> list[tuple[str, str]]:
     return counters
 
 
-async def throttled_until(
-    *, session: AsyncSession, identity: Identity, chat: Chat, watch: GuessWatch, now: datetime
-) -> datetime | None:
-    """When codes may be tried again here: this account's, this group's or everyone's budget."""
+async def _budgets(
+    session: AsyncSession, identity: Identity, chat: Chat, watch: GuessWatch, now: datetime
+) -> tuple[datetime | None, int]:
+    """When codes may be tried again here (None: now), and everyone's wrong codes this minute."""
     waits: list[datetime] = []
     for action, target in _counters(identity, chat):
         count, oldest = await audit.count_since(
@@ -76,7 +76,15 @@ async def throttled_until(
     )
     if everyone >= watch.per_minute and oldest is not None:
         waits.append(oldest + GLOBAL_WINDOW)
-    return max(waits, default=None)
+    return max(waits, default=None), everyone
+
+
+async def throttled_until(
+    *, session: AsyncSession, identity: Identity, chat: Chat, watch: GuessWatch, now: datetime
+) -> datetime | None:
+    """When codes may be tried again here: this account's, this group's or everyone's budget."""
+    until, _ = await _budgets(session, identity, chat, watch, now)
+    return until
 
 
 async def count_wrong_code(
@@ -90,16 +98,15 @@ async def count_wrong_code(
 ) -> datetime | None:
     """Record a wrong guess; when codes may be tried again, if that used up a budget.
 
-    The guess that spends everyone's budget tells the admins.
+    The guess that spends everyone's budget tells the admins (the hour in the key keeps guesses
+    spending it at the same moment to one message per admin).
     """
     for action, target in _counters(identity, chat):
         await audit.record(
             session=session, action=action, now=now, target=target, details={"reason": reason}
         )
-    everyone, _ = await audit.count_action_since(
-        session=session, action=CODE_REJECTED, since=now - GLOBAL_WINDOW
-    )
-    if everyone == watch.per_minute:
+    until, everyone = await _budgets(session, identity, chat, watch, now)
+    if everyone >= watch.per_minute:
         admins = await approver_ids(session=session, author_member_id=None)
         await notify_members(
             session=session,
@@ -110,9 +117,7 @@ async def count_wrong_code(
             channels=watch.channels,
             tag=f"onboarding.guessing:{now:%Y%m%d%H}",
         )
-    return await throttled_until(
-        session=session, identity=identity, chat=chat, watch=watch, now=now
-    )
+    return until
 
 
 def rejection_reason(invite: Invite | None, now: datetime) -> str | None:
