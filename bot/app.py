@@ -25,6 +25,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.failures import InboxRetries
+from bot.core.files import FileSource
 from bot.core.inbox import InboxProcessor
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels, release_due
@@ -213,6 +214,8 @@ class App:
         wiring = Wiring(settings, inbox.ingest, sessions, services.clock)
         for adapter in platform_adapters(wiring):
             adapters[adapter.channel] = adapter
+            if isinstance(adapter, FileSource):
+                services.files.register(adapter.channel, adapter)
         scheduler = Scheduler(
             sessions=sessions,
             clock=services.clock,

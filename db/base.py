@@ -69,6 +69,7 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime(),
         dict[str, Any]: JSONDocument,
         list[str]: JSONDocument,
+        list[int]: JSONDocument,
         enum.Enum: Enum(
             enum.Enum,
             native_enum=False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.dates import format_date, format_datetime
+from bot.core.files import FileFetcher
 from bot.core.state import StateStore
 from bot.core.texts import Texts, Translator
 from bot.settings import Settings
@@ -25,6 +26,7 @@ class Services:
     settings: Settings
     texts: Texts
     clock: Clock
+    files: FileFetcher = field(default_factory=FileFetcher)  # the channels' file sources
 
     @property
     def zone(self) -> ZoneInfo:

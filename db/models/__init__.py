@@ -26,6 +26,7 @@ from db.models.people import (
     OrganisationDomain,
 )
 from db.models.programme import (
+    CheckinRound,
     Competition,
     CompetitionEntry,
     Deadline,
@@ -46,6 +47,7 @@ __all__ = [
     "AuditLog",
     "ChannelCursor",
     "Chat",
+    "CheckinRound",
     "Competition",
     "CompetitionEntry",
     "Consent",

@@ -127,12 +127,22 @@ class Milestone(TimestampMixin, Base):
     status: Mapped[MilestoneStatus] = mapped_column(default=MilestoneStatus.NOT_STARTED)
     percent: Mapped[int] = mapped_column(default=0)
     last_update_at: Mapped[datetime | None]
+    # Who made the latest report (None: an operator, or a member since erased): the overview
+    # names them without reading every report.
+    last_update_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
 
     __table_args__ = (UniqueConstraint("plan_id", "key"), Index(None, "status", "due_at"))
 
 
 class ProgressUpdate(Base):
-    """A report on a milestone: status, percent, note, evidence, and who/when/which channel."""
+    """A report on a milestone: status, percent, note, evidence, and who/when/which channel.
+
+    It keeps what the milestone was before (`previous_*`), so a history reads "old → new"
+    without replaying earlier reports. Evidence is a link (`evidence_url`) or a file people
+    sent, stored under the media directory (`evidence_path`, relative to it).
+    """
 
     __tablename__ = "progress_updates"
 
@@ -147,8 +157,41 @@ class ProgressUpdate(Base):
     percent: Mapped[int]
     note: Mapped[str | None] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(String(1000))
+    evidence_path: Mapped[str | None] = mapped_column(String(500))
+    evidence_type: Mapped[str | None] = mapped_column(String(100))
+    evidence_bytes: Mapped[int | None]
     channel: Mapped[Channel | None]
-    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identities.id", ondelete="SET NULL")
+    )
+    previous_status: Mapped[MilestoneStatus | None]
+    previous_percent: Mapped[int | None]
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CheckinRound(TimestampMixin, Base):
+    """One city's check-in of one round: what it was asked about, and how far it escalated.
+
+    A round asks a city about its milestones overdue or due soon; each escalation step is
+    stamped here when queued, so a step happens at most once a round however often the
+    scheduler runs, and `answered_at` (an update to a listed milestone) stops the rest.
+    """
+
+    __tablename__ = "checkin_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    round_at: Mapped[datetime]  # when the round was due (its schedule time, UTC)
+    milestone_ids: Mapped[list[int]] = mapped_column(default=list)
+    asked_at: Mapped[datetime | None]  # the first message queued
+    answered_at: Mapped[datetime | None]
+    officers_reminded_at: Mapped[datetime | None]
+    executive_reminded_at: Mapped[datetime | None]
+    silent_at: Mapped[datetime | None]  # reported to depa as not responding
+
+    __table_args__ = (UniqueConstraint("organisation_id", "round_at"),)
 
 
 class Competition(TimestampMixin, Base):
