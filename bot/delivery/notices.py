@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.inbox import reply_payload
 from bot.core.replies import Reply, Text
 from bot.core.texts import Texts, Translator
-from db.enums import Channel
+from db.enums import Channel, Language
+from db.models import Chat
 from db.repositories import audit
 from db.repositories.announcements import approver_ids
 from db.repositories.audiences import resolve_members
@@ -49,6 +50,35 @@ async def notify_members(
             identity_id=recipient.identity_id,
         )
         for recipient in resolution.recipients
+    ]
+    return await enqueue_many(session=session, drafts=drafts, now=now)
+
+
+async def notify_chats(
+    *,
+    session: AsyncSession,
+    chats: Collection[Chat],
+    texts: Texts,
+    compose: Compose,
+    now: datetime,
+    channels: Collection[Channel],
+    tag: str,
+) -> int:
+    """Queue a message to each group chat (a city team's), in Thai; how many queued.
+
+    A group has many readers and no one language: the programme's, Thai. `tag` makes the
+    idempotency keys (`<tag>:c<chat id>`), as for members.
+    """
+    replies = reply_payload(compose(texts.bind(Language.TH)), {})
+    drafts = [
+        Draft(
+            channel=chat.channel,
+            recipients=[chat.external_id],
+            payload=replies,
+            idempotency_key=f"{tag}:c{chat.id}",
+        )
+        for chat in chats
+        if chat.active and chat.channel in channels
     ]
     return await enqueue_many(session=session, drafts=drafts, now=now)
 

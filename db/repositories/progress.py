@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, MilestoneStatus, PlanKind
-from db.models import Milestone, Plan, ProgressUpdate
+from db.models import Member, Milestone, Organisation, Plan, ProgressUpdate
 
 
 async def get_plan(*, session: AsyncSession, organisation_id: int, kind: PlanKind) -> Plan | None:
@@ -48,6 +49,16 @@ async def list_milestones(*, session: AsyncSession, organisation_id: int) -> lis
     return [row[0] for row in ranked]
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What backs a report: a link, or a file stored under the media directory."""
+
+    url: str | None = None
+    path: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+
+
 async def record_progress(
     *,
     session: AsyncSession,
@@ -56,22 +67,32 @@ async def record_progress(
     status: MilestoneStatus,
     percent: int,
     note: str | None,
-    evidence_url: str | None,
+    evidence_url: str | None = None,
     channel: Channel | None,
     reported_at: datetime,
+    identity_id: int | None = None,
+    evidence: Evidence | None = None,
 ) -> ProgressUpdate:
     """Store a report and move the milestone to it, unless a newer report already did.
 
     Reports can arrive late (a queued message, an import), and a late one must not roll the
-    milestone back past what was reported after it.
+    milestone back past what was reported after it. The report keeps what the milestone was
+    before it, so a history reads "old → new".
     """
+    evidence = evidence or Evidence(url=evidence_url)
     update = ProgressUpdate(
         milestone_id=milestone.id,
         member_id=member_id,
+        identity_id=identity_id,
         status=status,
         percent=percent,
+        previous_status=milestone.status,
+        previous_percent=milestone.percent,
         note=note,
-        evidence_url=evidence_url,
+        evidence_url=evidence.url,
+        evidence_path=evidence.path,
+        evidence_type=evidence.content_type,
+        evidence_bytes=evidence.size,
         channel=channel,
         reported_at=reported_at,
     )
@@ -80,6 +101,7 @@ async def record_progress(
         milestone.status = status
         milestone.percent = percent
         milestone.last_update_at = reported_at
+        milestone.last_update_member_id = member_id
     await session.flush()
     return update
 
@@ -110,3 +132,67 @@ async def list_progress_updates(
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneRow:
+    """A milestone with its plan, its city and the name of who reported on it last."""
+
+    milestone: Milestone
+    plan: Plan
+    organisation: Organisation
+    updated_by: str | None
+
+
+async def milestone_rows(
+    *, session: AsyncSession, organisation_id: int | None = None
+) -> list[MilestoneRow]:
+    """Every city's milestones (or one organisation's), city by city, plan by plan, in order.
+
+    One query however many reports there are: the milestone carries its latest state.
+    """
+    query = (
+        select(Milestone, Plan, Organisation, Member.display_name)
+        .join(Plan, Milestone.plan_id == Plan.id)
+        .join(Organisation, Plan.organisation_id == Organisation.id)
+        .outerjoin(Member, Milestone.last_update_member_id == Member.id)
+    )
+    if organisation_id is not None:
+        query = query.where(Plan.organisation_id == organisation_id)
+    order = {kind: position for position, kind in enumerate(PlanKind)}
+    rows = [
+        MilestoneRow(milestone=m, plan=p, organisation=o, updated_by=name)
+        for m, p, o, name in await session.execute(query)
+    ]
+    rows.sort(key=lambda r: (r.organisation.slug, order[r.plan.kind], r.milestone.position))
+    return rows
+
+
+async def updates_between(
+    *, session: AsyncSession, start: datetime, end: datetime
+) -> list[tuple[ProgressUpdate, Milestone, Organisation]]:
+    """Every report made in [start, end), oldest first, with its milestone and city."""
+    rows = await session.execute(
+        select(ProgressUpdate, Milestone, Organisation)
+        .join(Milestone, ProgressUpdate.milestone_id == Milestone.id)
+        .join(Plan, Milestone.plan_id == Plan.id)
+        .join(Organisation, Plan.organisation_id == Organisation.id)
+        .where(ProgressUpdate.reported_at >= start, ProgressUpdate.reported_at < end)
+        .order_by(ProgressUpdate.reported_at, ProgressUpdate.id)
+    )
+    return [(u, m, o) for u, m, o in rows]
+
+
+async def all_updates(
+    *, session: AsyncSession
+) -> list[tuple[ProgressUpdate, Milestone, Organisation, str | None]]:
+    """Every report ever made, oldest first, with milestone, city and reporter's name."""
+    rows = await session.execute(
+        select(ProgressUpdate, Milestone, Organisation, Member.display_name)
+        .join(Milestone, ProgressUpdate.milestone_id == Milestone.id)
+        .join(Plan, Milestone.plan_id == Plan.id)
+        .join(Organisation, Plan.organisation_id == Organisation.id)
+        .outerjoin(Member, ProgressUpdate.member_id == Member.id)
+        .order_by(ProgressUpdate.reported_at, ProgressUpdate.id)
+    )
+    return [(u, m, o, name) for u, m, o, name in rows]
