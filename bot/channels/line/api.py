@@ -23,9 +23,6 @@ from bot.imports import OnFirstUse
 
 log = logging.getLogger(__name__)
 
-PUBLIC_API = "https://api.line.me"
-PUBLIC_DATA_API = "https://api-data.line.me"  # uploads (rich menu images) go to this host
-
 
 @dataclass(frozen=True, slots=True)
 class LineApiError(Exception):
@@ -127,17 +124,20 @@ def _api_error(error: Any) -> LineApiError:
 class LineApi:
     """One LINE channel's Messaging API client: made on the first call, `close` at the end."""
 
-    def __init__(self, *, access_token: str, base_url: str, timeout: float) -> None:
+    def __init__(
+        self, *, access_token: str, base_url: str, data_base_url: str, timeout: float
+    ) -> None:
         self._access_token = access_token
         self._base_url = base_url.rstrip("/")
+        self._data_base_url = data_base_url.rstrip("/")
         self._timeout = timeout
         self._clients: _Clients | None = None
         self._closed = False
 
     @property
     def data_base_url(self) -> str:
-        """Where uploads go: LINE's data host in production, the same host for a fake."""
-        return PUBLIC_DATA_API if self._base_url == PUBLIC_API else self._base_url
+        """LINE's content host (LINE_DATA_API_BASE_URL): files people send, rich menu images."""
+        return self._data_base_url
 
     async def _open(self) -> _Clients:
         """The clients, made on first use (importing the SDK off the loop the first time)."""

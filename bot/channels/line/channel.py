@@ -126,6 +126,7 @@ class LineChannel:
         api = LineApi(
             access_token=settings.line_channel_access_token.get_secret_value(),
             base_url=settings.line_api_base_url,
+            data_base_url=settings.line_data_api_base_url,
             timeout=settings.citybot_request_timeout_seconds,
         )
         return cls(
