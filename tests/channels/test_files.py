@@ -31,9 +31,10 @@ EVIDENCE = {MediaKind.IMAGE, MediaKind.DOCUMENT}
 
 @dataclass
 class Platforms:
-    """The two fakes, the bot's file sources and a media store under a temporary folder."""
+    """The fakes, the bot's file sources and a media store under a temporary folder."""
 
-    line: FakeLineApi
+    line_api: FakeLineApi  # LINE_API_BASE_URL: sends, profiles (no file is asked of it)
+    line: FakeLineApi  # LINE_DATA_API_BASE_URL: the content host
     telegram: FakeTelegramApi
     files: FileFetcher
     store: MediaStore
@@ -47,21 +48,22 @@ class Platforms:
 @pytest.fixture
 async def platforms(tmp_path: Path) -> AsyncIterator[Platforms]:
     """The bot with LINE and Telegram against the fakes; its database is never opened."""
-    line, telegram = FakeLineApi(), FakeTelegramApi()
-    await line.start()
-    await telegram.start()
+    line_api, line, telegram = FakeLineApi(), FakeLineApi(), FakeTelegramApi()
+    for fake in (line_api, line, telegram):
+        await fake.start()
     settings = Settings(
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
         citybot_media_dir=tmp_path / "media",
         citybot_media_max_mb=1,
-        **line_settings(line),
+        **line_settings(line_api, line_data_api_base_url=line.base_url),
         **telegram_settings(telegram),
     )
     app = App.create(settings)
     await app.start(loops=False)
     try:
         yield Platforms(
+            line_api=line_api,
             line=line,
             telegram=telegram,
             files=app.dispatcher.services.files,
@@ -69,8 +71,8 @@ async def platforms(tmp_path: Path) -> AsyncIterator[Platforms]:
         )
     finally:
         await app.close()
-        await telegram.stop()
-        await line.stop()
+        for fake in (telegram, line, line_api):
+            await fake.stop()
 
 
 async def test_line_image_is_fetched_from_the_content_host_and_kept(
@@ -89,6 +91,7 @@ async def test_line_image_is_fetched_from_the_content_host_and_kept(
     (request,) = platforms.line.calls("content")
     assert (request.method, request.path) == ("GET", "/v2/bot/message/468789577898262530/content")
     assert request.headers["authorization"] == f"Bearer {ACCESS_TOKEN}"
+    assert platforms.line_api.requests == []  # the content host is LINE_DATA_API_BASE_URL
     assert stored.content_type == "image/png" and stored.path.startswith("evidence/pattaya/")
     assert platforms.written() == [platforms.store.open_path(stored.path)]
     assert platforms.written()[0].read_bytes() == image
