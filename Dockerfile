@@ -26,6 +26,7 @@ ENV PATH=/opt/citybot/bin:$PATH \
     PYTHAINLP_READ_ONLY=1 \
     CITYBOT_ENV=production \
     CITYBOT_CONTENT_DIR=/app/content \
+    CITYBOT_MEDIA_DIR=/data/media \
     DATABASE_URL=sqlite+aiosqlite:////data/citybot.db
 RUN groupadd --system --gid 10001 citybot \
     && useradd --system --uid 10001 --gid citybot --home-dir /app --shell /usr/sbin/nologin citybot \

@@ -151,6 +151,7 @@ def platform_env(
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": line_api.base_url,
+        "LINE_DATA_API_BASE_URL": line_api.base_url,
         "TELEGRAM_BOT_TOKEN": telegram_api.token,
         "TELEGRAM_API_BASE_URL": telegram_api.base_url,
         "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",

@@ -148,6 +148,7 @@ def _ladder(url: str) -> list[list[str]]:
             "LINE_CHANNEL_SECRET": SECRET,
             "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
             "LINE_API_BASE_URL": api.base_url,
+            "LINE_DATA_API_BASE_URL": api.base_url,
         }
         with served("bench.replies:serving_app", env, cpus[0] if len(cpus) > 1 else None) as (
             host,

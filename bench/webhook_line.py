@@ -110,6 +110,7 @@ def _measure(server: str, factory: str, url: str | None) -> list[list[str]]:
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": "http://127.0.0.1:9",  # nothing is sent in this benchmark
+        "LINE_DATA_API_BASE_URL": "http://127.0.0.1:9",
     }
     shapes = webhook_shapes(lambda count: _requests(numbers, count), CONNECTIONS)
     return webhook_rows(server, factory, url, channel, shapes, warm_up=_requests(numbers, WARM_UP))

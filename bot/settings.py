@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     line_channel_secret: SecretStr | None = None
     line_channel_access_token: SecretStr | None = None
     line_api_base_url: str = "https://api.line.me"
+    # LINE's content host: the files people send are fetched from it, rich menu images go to it.
+    line_data_api_base_url: str = "https://api-data.line.me"
     line_reply_token_ttl_seconds: float = Field(default=25.0, gt=0, le=60)
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -46,6 +48,10 @@ class Settings(BaseSettings):
     citybot_content_dir: str | None = None
     citybot_materials_base_url: str = "https://smartcity.depa.or.th/materials"
     citybot_log_level: str = "INFO"
+    # Where the files people send (progress evidence, competition entries) are kept, and the
+    # largest one taken (Telegram's Bot API serves bots no file over 20 MB whatever this says).
+    citybot_media_dir: Path = Path("./media")
+    citybot_media_max_mb: int = Field(default=20, gt=0, le=50)
     # The largest webhook body read; a larger one is refused (413) before it is read whole.
     citybot_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     citybot_request_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
@@ -123,6 +129,11 @@ class Settings(BaseSettings):
     def content_dir(self) -> Path:
         """Where `content/` lives: the checkout's, unless CITYBOT_CONTENT_DIR says otherwise."""
         return Path(self.citybot_content_dir) if self.citybot_content_dir else DEFAULT_CONTENT_DIR
+
+    @property
+    def media_max_bytes(self) -> int:
+        """The largest file taken from a chat, in bytes (CITYBOT_MEDIA_MAX_MB mebibytes)."""
+        return self.citybot_media_max_mb * 1024 * 1024
 
     @property
     def line_enabled(self) -> bool:

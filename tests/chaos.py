@@ -299,6 +299,7 @@ def shake(url: str, cwd: Path, plan: Plan = Plan()) -> Report:
             LINE_CHANNEL_SECRET=SECRET,
             LINE_CHANNEL_ACCESS_TOKEN=ACCESS_TOKEN,
             LINE_API_BASE_URL=api.base_url,
+            LINE_DATA_API_BASE_URL=api.base_url,
             CITYBOT_OUTBOX_LEASE_SECONDS=str(plan.lease_seconds),
             CITYBOT_LOG_LEVEL="WARNING",
             PYTHAINLP_OFFLINE="1",

@@ -76,6 +76,7 @@ async def test_issue10_serve_loads_the_line_sdk_on_the_first_reply_not_at_start(
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": line_api.base_url,
+        "LINE_DATA_API_BASE_URL": line_api.base_url,
     }
     try:
         probe = await asyncio.create_subprocess_exec(

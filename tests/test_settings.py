@@ -33,6 +33,9 @@ def test_defaults_match_the_design() -> None:
     assert settings.line_channel_secret is None
     assert settings.line_channel_access_token is None
     assert settings.line_api_base_url == "https://api.line.me"
+    assert settings.line_data_api_base_url == "https://api-data.line.me"
+    assert settings.citybot_media_dir == Path("media")
+    assert settings.media_max_bytes == 20 * 1024 * 1024
     assert settings.telegram_bot_token is None
     assert settings.telegram_api_base_url == "https://api.telegram.org/bot"
     assert settings.telegram_webhook_secret is None
@@ -167,3 +170,27 @@ def test_secrets_never_appear_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
         assert secret not in shown
     assert settings.line_channel_access_token is not None
     assert settings.line_channel_access_token.get_secret_value() == LINE_TOKEN
+
+
+@pytest.mark.parametrize("megabytes", ["0", "51", "twenty"])
+def test_media_limit_out_of_range_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, megabytes: str
+) -> None:
+    """The largest file taken from a chat is 1 to 50 MiB; anything else fails at start."""
+    monkeypatch.setenv("CITYBOT_MEDIA_MAX_MB", megabytes)
+
+    with pytest.raises(SettingsError, match="CITYBOT_MEDIA_MAX_MB"):
+        load_settings()
+
+
+def test_media_settings_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The media folder and limit come from the environment; the limit is counted in MiB."""
+    monkeypatch.setenv("CITYBOT_MEDIA_DIR", str(tmp_path / "files"))
+    monkeypatch.setenv("CITYBOT_MEDIA_MAX_MB", "5")
+    monkeypatch.setenv("LINE_DATA_API_BASE_URL", "http://127.0.0.1:9")
+
+    settings = load_settings()
+
+    assert settings.citybot_media_dir == tmp_path / "files"
+    assert settings.media_max_bytes == 5 * 1024 * 1024
+    assert settings.line_data_api_base_url == "http://127.0.0.1:9"

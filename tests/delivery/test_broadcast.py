@@ -106,6 +106,7 @@ async def _run_the_bot(url: str, line_api: FakeLineApi, telegram_api: FakeTelegr
         line_channel_secret=SECRET,
         line_channel_access_token=ACCESS_TOKEN,
         line_api_base_url=line_api.base_url,
+        line_data_api_base_url=line_api.base_url,
         telegram_bot_token=TOKEN,
         telegram_api_base_url=telegram_api.base_url,
         telegram_webhook_secret="broadcast-test-secret",

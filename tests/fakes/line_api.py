@@ -5,6 +5,8 @@ ids, `x-line-request-id` on every response), checks what LINE checks — the acc
 tokens used once, at most five messages, documented text and label limits — honours
 `X-Line-Retry-Key` (409 for a key seen before), keeps rich menus, default and per-user links, and
 can be told to fail the next calls of an endpoint (invalid reply token, 500, 429 monthly limit).
+It also plays LINE's content host (LINE_DATA_API_BASE_URL): the files people sent, registered
+with `add_content`, served at `GET /v2/bot/message/{id}/content` (404 for any other id).
 
 It enforces LINE's rate limits per endpoint (2,000 requests a second for reply and push, 200 for
 multicast) with LINE's 429 "The API rate limit has been exceeded"; `limits` changes them,
@@ -53,6 +55,13 @@ class Request:
     at: float = field(default_factory=time.monotonic)
 
 
+@dataclass(frozen=True)
+class _Content:
+    data: bytes
+    content_type: str
+    chunked: bool  # sent without Content-Length, as a stream of chunks
+
+
 @dataclass
 class _Failure:
     status: int
@@ -72,6 +81,7 @@ class FakeLineApi:
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
     default_rich_menu: str | None = None
     user_rich_menus: dict[str, str] = field(default_factory=dict)
+    contents: dict[str, _Content] = field(default_factory=dict)  # message id → what was sent
     delays: dict[str, float] = field(default_factory=dict)  # endpoint → seconds before answering
     limits: dict[str, Limit] | None = field(default_factory=lambda: dict(LINE_LIMITS))
     limiter: RateLimiter = field(default_factory=RateLimiter)
@@ -106,6 +116,7 @@ class FakeLineApi:
                 self._default_set,
             ),
             ("GET", "/v2/bot/user/{user}/richmenu", "richmenu_of_user", self._user_menu),
+            ("GET", "/v2/bot/message/{message}/content", "content", self._content),
         ]
         for method, path, endpoint, handler in routes:
             app.router.add_route(method, path, self._recorded(endpoint, handler))
@@ -134,6 +145,13 @@ class FakeLineApi:
         """Answer the next `times` calls of `endpoint` (e.g. "push") with this error."""
         for _ in range(times):
             self._failures[endpoint].append(_Failure(status, message, headers or {}))
+
+    def add_content(
+        self, message_id: str, data: bytes, content_type: str, *, chunked: bool = False
+    ) -> None:
+        """What someone sent in message `message_id`: served from the content endpoint, with
+        its Content-Length unless `chunked`."""
+        self.contents[message_id] = _Content(data, content_type, chunked)
 
     # --- reading what happened ----------------------------------------------------------------
 
@@ -319,6 +337,21 @@ class FakeLineApi:
         if menu is None:
             return _error(404, "the user has no richmenu")
         return web.json_response({"richMenuId": menu})
+
+    async def _content(self, request: web.Request, _document: Any) -> web.StreamResponse:
+        content = self.contents.get(request.match_info["message"])
+        if content is None:
+            return _error(404, "Not found")
+        if not content.chunked:
+            return web.Response(body=content.data, content_type=content.content_type)
+        response = web.StreamResponse(headers={"Content-Type": content.content_type})
+        response.enable_chunked_encoding()
+        response.headers["x-line-request-id"] = str(uuid.uuid4())
+        await response.prepare(request)
+        for start in range(0, len(content.data), 16 * 1024):
+            await response.write(content.data[start : start + 16 * 1024])
+        await response.write_eof()
+        return response
 
     async def _richmenu_link(self, _request: web.Request, document: Any) -> web.StreamResponse:
         menu = document["richMenuId"]

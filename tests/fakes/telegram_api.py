@@ -5,6 +5,9 @@ parameters (decoded from the form or JSON body PTB posts), serves queued updates
 honouring `offset` (and long-polling briefly), and can be told to fail the next calls of a method
 with 403, 429 (with `parameters.retry_after`), 400 or 500, and refuses sends to a group that
 was upgraded to a supergroup (`upgraded`) with `parameters.migrate_to_chat_id`, as Telegram does.
+Files people sent (`add_file`) are described by getFile and downloaded from
+`/file/bot<token>/<file_path>`, as from Telegram; like Telegram, getFile refuses a file over
+20 MB ("file is too big") and an unknown file_id ("invalid file_id").
 
 It enforces Telegram's flood limits on the send methods as the platform does, with 429 and
 `parameters.retry_after`: about 30 messages a second overall, one a second per private chat (with a
@@ -42,8 +45,12 @@ STRING_PARAMETERS = frozenset(
         "language_code",
         "certificate",
         "ip_address",
+        "file_id",
     }
 )
+
+
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API serves bots no larger file
 
 
 # Telegram's flood limits for sending (its FAQ: ~30/s overall, 1/s per chat, 20/min per group).
@@ -71,6 +78,13 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
+@dataclass(frozen=True)
+class _File:
+    file_path: str
+    data: bytes
+    sized: bool  # getFile tells file_size (Telegram leaves it out when it does not know it)
+
+
 @dataclass
 class _Failure:
     status: int
@@ -92,6 +106,8 @@ class FakeTelegramApi:
     commands: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     refuse_document_urls: bool = False
     upgraded: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's
+    files: dict[str, _File] = field(default_factory=dict)  # file_id → what was sent
+    downloads: list[str] = field(default_factory=list)  # file paths downloaded, in order
     limits: TelegramLimits | None = field(default_factory=TelegramLimits)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     _failures: dict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
@@ -105,6 +121,7 @@ class FakeTelegramApi:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         await self._server.start(app)
 
     async def stop(self) -> None:
@@ -132,6 +149,13 @@ class FakeTelegramApi:
         for index in range(times):
             failure = _Failure(status, description, retry_after, skip if index == 0 else 0)
             self._failures[method].append(failure)
+
+    def add_file(
+        self, file_id: str, data: bytes, *, file_path: str | None = None, sized: bool = True
+    ) -> None:
+        """A file someone sent, as `file_id`; getFile gives its size unless `sized` is False."""
+        path = file_path or f"documents/file_{len(self.files)}"
+        self.files[file_id] = _File(path, data, sized)
 
     def queue_update(self, update: dict[str, Any]) -> None:
         """Offer an update to getUpdates."""
@@ -217,6 +241,30 @@ class FakeTelegramApi:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Smart City Connect"},
             **{key: value for key, value in content.items() if value is not None},
         }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        found = next((f for f in self.files.values() if f.file_path == path), None)
+        if found is None:
+            return _error(404, "Not Found")
+        self.downloads.append(path)
+        return web.Response(body=found.data, content_type="application/octet-stream")
+
+    async def _api_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id", ""))
+        found = self.files.get(file_id)
+        if found is None:
+            return _error(400, "Bad Request: invalid file_id")
+        if len(found.data) > DOWNLOAD_LIMIT:
+            return _error(400, "Bad Request: file is too big")
+        result = {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_path": found.file_path,
+        }
+        return result | ({"file_size": len(found.data)} if found.sized else {})
 
     async def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -2,12 +2,12 @@
 
 The only module that imports `linebot`, and only on first use: the SDK costs half a second and
 about 45 MB to import, and a bot that only acknowledges webhooks never needs it. The first call
-(a send, a profile, a rich menu) imports it in a worker thread, so the event loop goes on
-serving meanwhile, and every call after that finds it loaded. Every call carries a request
-timeout (the SDK's own default is five minutes), and every failure comes out as `LineApiError`
-(LINE answered with an error status) or `LineUnavailable` (no answer: timeout, connection
-refused or reset), so the channel can decide between retrying, failing and pausing without
-knowing the SDK.
+(a send, a profile, a rich menu, a file someone sent) imports it in a worker thread, so the event
+loop goes on serving meanwhile, and every call after that finds it loaded. Every call carries a
+request timeout (the SDK's own default is five minutes), and every failure comes out as
+`LineApiError` (LINE answered with an error status) or `LineUnavailable` (no answer: timeout,
+connection refused or reset), so the channel can decide between retrying, failing and pausing
+without knowing the SDK.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from bot.core.files import FileTooLarge
 from bot.imports import OnFirstUse
 
 log = logging.getLogger(__name__)
 
-PUBLIC_API = "https://api.line.me"
-PUBLIC_DATA_API = "https://api-data.line.me"  # uploads (rich menu images) go to this host
+CHUNK_BYTES = 64 * 1024  # a file someone sent is read in pieces of this size
+ERROR_BODY_BYTES = 64 * 1024  # of an error answer to a download, at most this much is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +69,58 @@ class RichMenu:
 
 
 @dataclass(frozen=True, slots=True)
+class Content:
+    """A file someone sent, as LINE's content host gave it."""
+
+    data: bytes
+    content_type: str | None  # what LINE says it is (the media store trusts the bytes instead)
+
+
+@dataclass(frozen=True, slots=True)
 class _Sdk:
     """What we use of the SDK and its HTTP library, once imported."""
 
     messaging: ModuleType  # linebot.v3.messaging: the clients, request models and ApiException
     http_error: type[Exception]  # aiohttp.ClientError: no answer
+    streaming_client: type[Any]  # an AsyncApiClient that can hand back an unread response
+
+
+class _Unread:
+    """An aiohttp response not read yet, shaped as the SDK's generated code expects a response.
+
+    The async client's `_preload_content=False` hands the raw aiohttp response to code written
+    for urllib3's (`getheaders()`, `.data`) and fails; so `get_message_content_with_http_info`
+    could only read a file whole. Through this its `raw_data` is the unread response: read as it
+    streams, and dropped past the size a caller takes.
+    """
+
+    def __init__(self, response: Any) -> None:
+        self.status = response.status
+        self.reason = response.reason
+        self.data = response
+        self._headers = response.headers
+
+    def getheaders(self) -> Any:
+        return self._headers
+
+    def getheader(self, name: str, default: str | None = None) -> str | None:
+        return self._headers.get(name, default)  # type: ignore[no-any-return]
 
 
 def _import_sdk() -> _Sdk:
     import aiohttp
     from linebot.v3 import messaging  # type: ignore[import-untyped]  # the SDK ships no types
 
-    return _Sdk(messaging=messaging, http_error=aiohttp.ClientError)
+    class StreamingApiClient(messaging.AsyncApiClient):  # type: ignore[misc]  # untyped SDK
+        """The SDK's client, with `_preload_content=False` giving the response unread."""
+
+        async def request(self, *args: Any, _preload_content: bool = True, **kwargs: Any) -> Any:
+            response = await super().request(*args, _preload_content=_preload_content, **kwargs)
+            return response if _preload_content else _Unread(response)
+
+    return _Sdk(
+        messaging=messaging, http_error=aiohttp.ClientError, streaming_client=StreamingApiClient
+    )
 
 
 SDK = OnFirstUse(_import_sdk)
@@ -96,11 +137,18 @@ class _Clients:
 
 
 def _api_error(error: Any) -> LineApiError:
-    headers: Mapping[str, str] = error.headers or {}
-    message = str(error.reason or "")
+    """The SDK's ApiException as our error."""
+    return _error_of(error.status, error.reason, error.headers or {}, error.body)
+
+
+def _error_of(
+    status: int | None, reason: str | None, headers: Mapping[str, str], raw: str | bytes | None
+) -> LineApiError:
+    """An error status LINE answered: its message, details, request id and Retry-After."""
+    message = str(reason or "")
     details: tuple[str, ...] = ()
     try:
-        body = json.loads(error.body) if error.body else {}
+        body = json.loads(raw) if raw else {}
     except (TypeError, ValueError):
         body = {}
     if isinstance(body, dict):
@@ -116,7 +164,7 @@ def _api_error(error: Any) -> LineApiError:
     except ValueError:
         retry_after = None
     return LineApiError(
-        status=int(error.status or 0),
+        status=int(status or 0),
         message=message,
         request_id=headers.get("x-line-request-id"),
         retry_after=retry_after,
@@ -124,20 +172,37 @@ def _api_error(error: Any) -> LineApiError:
     )
 
 
+async def _read_at_most(response: Any, max_bytes: int) -> bytes:
+    """The body of an aiohttp response, or FileTooLarge once it passes `max_bytes`."""
+    if response.content_length is not None and response.content_length > max_bytes:
+        raise FileTooLarge(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+        size += len(chunk)
+        if size > max_bytes:
+            raise FileTooLarge(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class LineApi:
     """One LINE channel's Messaging API client: made on the first call, `close` at the end."""
 
-    def __init__(self, *, access_token: str, base_url: str, timeout: float) -> None:
+    def __init__(
+        self, *, access_token: str, base_url: str, data_base_url: str, timeout: float
+    ) -> None:
         self._access_token = access_token
         self._base_url = base_url.rstrip("/")
+        self._data_base_url = data_base_url.rstrip("/")
         self._timeout = timeout
         self._clients: _Clients | None = None
         self._closed = False
 
     @property
     def data_base_url(self) -> str:
-        """Where uploads go: LINE's data host in production, the same host for a fake."""
-        return PUBLIC_DATA_API if self._base_url == PUBLIC_API else self._base_url
+        """LINE's content host (LINE_DATA_API_BASE_URL): files people send, rich menu images."""
+        return self._data_base_url
 
     async def _open(self) -> _Clients:
         """The clients, made on first use (importing the SDK off the loop the first time)."""
@@ -146,10 +211,11 @@ class LineApi:
             raise LineUnavailable("the LINE client is closed")
         if self._clients is None:  # no await since the check: made once, in the loop
             http = tuple(
-                sdk.messaging.AsyncApiClient(
-                    sdk.messaging.Configuration(host=host, access_token=self._access_token)
+                client(sdk.messaging.Configuration(host=host, access_token=self._access_token))
+                for client, host in (
+                    (sdk.messaging.AsyncApiClient, self._base_url),
+                    (sdk.streaming_client, self.data_base_url),
                 )
-                for host in (self._base_url, self.data_base_url)
             )
             self._clients = _Clients(
                 sdk=sdk,
@@ -251,6 +317,32 @@ class LineApi:
             upload=True,
             _headers={"Content-Type": "image/png"},
         )
+
+    async def message_content(self, message_id: str, *, max_bytes: int) -> Content:
+        """The image, video, audio or file of a message someone sent, from the content host.
+
+        Read as it streams: FileTooLarge as soon as LINE announces or sends more than
+        `max_bytes`, the rest left unread. LINE keeps the content for a while after the message
+        (LineApiError 404 once it is gone); LineUnavailable when no answer comes.
+        """
+        clients = await self._open()
+        try:
+            answer = await clients.blob.get_message_content_with_http_info(
+                message_id, _preload_content=False, _request_timeout=self._timeout
+            )
+            response = answer.raw_data  # aiohttp's response, its body unread
+            try:
+                if response.status != 200:
+                    raw = await response.content.read(ERROR_BODY_BYTES)
+                    raise _error_of(response.status, response.reason, response.headers, raw)
+                data = await _read_at_most(response, max_bytes)
+            finally:
+                response.release()  # back to the pool when read to the end, else closed
+        except (TimeoutError, clients.sdk.http_error) as error:
+            raise LineUnavailable(f"{type(error).__name__}: {error}") from None
+        declared = response.headers.get("Content-Type")
+        content_type = declared.split(";", 1)[0].strip().lower() if declared else None
+        return Content(data=data, content_type=content_type or None)
 
     async def delete_rich_menu(self, rich_menu_id: str) -> None:
         """Delete a rich menu (users linked to it fall back to the default)."""

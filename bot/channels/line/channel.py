@@ -45,6 +45,7 @@ from bot.core.events import (
     Unfollowed,
     Unsupported,
 )
+from bot.core.files import Download, FileUnavailable
 from bot.core.replies import ReplyError
 from bot.core.webhooks import GroupCommit
 from db.enums import Channel, ChatKind
@@ -126,6 +127,7 @@ class LineChannel:
         api = LineApi(
             access_token=settings.line_channel_access_token.get_secret_value(),
             base_url=settings.line_api_base_url,
+            data_base_url=settings.line_data_api_base_url,
             timeout=settings.citybot_request_timeout_seconds,
         )
         return cls(
@@ -264,6 +266,25 @@ class LineChannel:
                 session=session, channel=Channel.LINE, external_ids=recipients
             )
         return [r for r in recipients if r not in blocked]
+
+    # --- files people send --------------------------------------------------------------------
+
+    async def fetch_file(self, file_ref: str, *, max_bytes: int) -> Download:
+        """The image, video, audio or file of the message `file_ref`, from LINE's content host.
+
+        FileTooLarge past `max_bytes` (the rest unread); FileUnavailable when LINE no longer has
+        it (it keeps content only for a while), refuses, or does not answer.
+        """
+        try:
+            content = await self.api.message_content(file_ref, max_bytes=max_bytes)
+        except LineApiError as error:
+            gone = error.status in {404, 410}
+            log.log(logging.INFO if gone else logging.WARNING, "line: file not fetched: %s", error)
+            raise FileUnavailable(f"LINE: {error}") from None
+        except LineUnavailable as error:
+            log.info("line: file not fetched, LINE unavailable: %s", error)
+            raise FileUnavailable(f"LINE unavailable: {error}") from None
+        return Download(content=content.data, content_type=content.content_type)
 
     # --- webhook side work --------------------------------------------------------------------
 

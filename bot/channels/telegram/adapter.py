@@ -33,6 +33,7 @@ from bot.channels.telegram.webhook import WEBHOOK_PATH, TelegramWebhook
 from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook, Wiring
 from bot.core.clock import Clock
 from bot.core.events import ChoiceSelected, Event
+from bot.core.files import Download, FileTooLarge, FileUnavailable
 from bot.core.replies import ReplyError
 from bot.settings import Settings
 from db.enums import Channel
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 # a retry after a passing failure, in this process or after a restart, skips what went out.
 STEPS_DONE = "steps_done"
 SENT_IDS = "sent_ids"
+# The Bot API serves bots no file larger than this ("Bad Request: file is too big").
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+TOO_BIG = "file is too big"
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,38 @@ class TelegramChannel:
     def needs_acknowledgement(self, event: Event) -> bool:
         """A button press: Telegram shows a spinner until it is answered, reply or not."""
         return isinstance(event, ChoiceSelected) and event.origin.query_id is not None
+
+    # --- files people send -----------------------------------------------------------------------
+
+    async def fetch_file(self, file_ref: str, *, max_bytes: int) -> Download:
+        """The photo, document, video or voice note `file_ref` (a `file_id`), via getFile.
+
+        Telegram tells the size first: past `max_bytes` (or its own 20 MB) FileTooLarge, with
+        nothing downloaded. Telegram names no content type for photos (always JPEG) and the
+        document's own is in the update, so the download carries none: the media store reads
+        the bytes. FileUnavailable when Telegram refuses (an unknown or expired id) or fails.
+        """
+        if self._client is None:
+            raise FileUnavailable("the Telegram channel is not started")
+        try:
+            found = await self._client.bot.get_file(file_ref)
+            if found.file_size is not None and found.file_size > max_bytes:
+                raise FileTooLarge(max_bytes)
+            data = bytes(await found.download_as_bytearray())
+        except BadRequest as error:
+            if TOO_BIG in error.message.casefold():
+                raise FileTooLarge(min(max_bytes, DOWNLOAD_LIMIT)) from None
+            raise self._unavailable(error) from None
+        except TelegramError as error:
+            raise self._unavailable(error) from None
+        if len(data) > max_bytes:  # Telegram did not say the size: it has been read whole
+            raise FileTooLarge(max_bytes)
+        return Download(content=data)
+
+    def _unavailable(self, error: TelegramError) -> FileUnavailable:
+        reason = f"{type(error).__name__}: {error}".replace(self._token, "***")
+        log.info("telegram: file not fetched: %s", reason)
+        return FileUnavailable(f"Telegram: {reason}")
 
     # --- replies out -----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ def line_settings(api: FakeLineApi, **overrides: Any) -> dict[str, Any]:
         "line_channel_secret": SECRET,
         "line_channel_access_token": ACCESS_TOKEN,
         "line_api_base_url": api.base_url,
+        "line_data_api_base_url": api.base_url,
     }
     settings.update(overrides)
     return settings

@@ -41,6 +41,7 @@ def _run_cli(line: LineHarness) -> str:
         "LINE_CHANNEL_SECRET": SECRET,
         "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
         "LINE_API_BASE_URL": line.api.base_url,
+        "LINE_DATA_API_BASE_URL": line.api.base_url,
     }
     result = CliRunner().invoke(cli, ["line", "richmenu"], env=env)
     assert result.exit_code == 0, result.output
@@ -102,7 +103,12 @@ async def test_a_changed_menu_replaces_the_old_one_and_moves_its_users(
     accounts: dict[str, Role | None] = {officer: Role.OFFICER, erased: None}
     from bot.channels.line.api import LineApi
 
-    api = LineApi(access_token=ACCESS_TOKEN, base_url=line_api.base_url, timeout=5)
+    api = LineApi(
+        access_token=ACCESS_TOKEN,
+        base_url=line_api.base_url,
+        data_base_url=line_api.base_url,
+        timeout=5,
+    )
     try:
         await sync_rich_menus(api=api, menus=menus, accounts=accounts)
         old_members = line_api.user_rich_menus[officer]
@@ -131,7 +137,12 @@ async def test_erased_members_return_to_the_default_and_hand_set_menus_stay(
     erased, hand_set = user_id(), user_id()
     from bot.channels.line.api import LineApi
 
-    api = LineApi(access_token=ACCESS_TOKEN, base_url=line_api.base_url, timeout=5)
+    api = LineApi(
+        access_token=ACCESS_TOKEN,
+        base_url=line_api.base_url,
+        data_base_url=line_api.base_url,
+        timeout=5,
+    )
     try:
         await sync_rich_menus(api=api, menus=menus, accounts={erased: Role.PARTNER})
         line_api.user_rich_menus[hand_set] = "richmenu-campaign"
