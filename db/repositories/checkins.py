@@ -1,4 +1,4 @@
-"""Check-in rounds: opened once per city and schedule time, escalated step by step."""
+"""Check-in rounds: opened once per city and schedule time, escalated step by step; who hears."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, Role
-from db.models import Chat, CheckinRound, Member
+from db.enums import MemberStatus, OrganisationKind, Role
+from db.models import Chat, CheckinRound, Member, Organisation
 
 
 async def open_round(
@@ -110,5 +110,20 @@ async def team_chats(*, session: AsyncSession, organisation_id: int) -> list[Cha
     """The city's group chats that the bot is still in."""
     rows = await session.scalars(
         select(Chat).where(Chat.organisation_id == organisation_id, Chat.active.is_(True))
+    )
+    return list(rows)
+
+
+async def agency_staff_ids(*, session: AsyncSession, roles: Collection[Role]) -> list[int]:
+    """depa's active members in `roles` (the programme office's coordinators, admins)."""
+    rows = await session.scalars(
+        select(Member.id)
+        .join(Organisation, Member.organisation_id == Organisation.id)
+        .where(
+            Organisation.kind == OrganisationKind.AGENCY,
+            Member.status == MemberStatus.ACTIVE,
+            Member.role.in_(list(roles)),
+        )
+        .order_by(Member.id)
     )
     return list(rows)
