@@ -121,6 +121,11 @@ class Tally:
     silent: int = 0
     rounds: list[CheckinRound] = field(default_factory=list)  # opened by this run
 
+    @property
+    def queued(self) -> int:
+        """Messages queued, all steps together."""
+        return self.round + self.officers + self.executive
+
 
 def listed_by_city(
     rows: Sequence[tuple[Organisation, Milestone]], round_at: datetime
