@@ -11,15 +11,10 @@ from bot.cli import cli
 from db.enums import Channel, ChatKind, Role
 from db.models import Chat
 from handlers.progress.service import city_of
-from tests.factories import add_member, in_database, line, telegram
+from tests.factories import PLATFORMS, add_member, in_database, line, one_line_error, telegram
 from tests.handlers.checkin_teams import GROUP_CHAT
 
 runner = CliRunner()
-PLATFORMS = {
-    "LINE_CHANNEL_SECRET": "line-secret",
-    "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
-    "TELEGRAM_BOT_TOKEN": "123456:telegram-token",
-}
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
 
@@ -34,15 +29,6 @@ def _counts(result: Result) -> dict[str, int]:
     steps = [line.split(": ", 1) for line in lines[:4]]
     assert [step for step, _ in steps] == ["round", "officers", "executive", "silent"]
     return {step: int(count) for step, count in steps}
-
-
-def _one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.fixture
@@ -105,12 +91,12 @@ def test_a_run_in_the_night_says_messages_wait(programme: str) -> None:
 
 def test_operator_mistakes_are_one_error_line(programme: str) -> None:
     """A date that is not ISO, no platform to send on, a mistyped schedule: exit 2, one line."""
-    _one_line_error(
+    one_line_error(
         _citybot(programme, "--as-of", "4/1/2027", **PLATFORMS), "--as-of '4/1/2027'", "ISO 8601"
     )
-    _one_line_error(_citybot(programme, "--as-of", "2027-13-01T09:00", **PLATFORMS), "ISO 8601")
-    _one_line_error(_citybot(programme), "neither LINE", "nor Telegram")
-    _one_line_error(
+    one_line_error(_citybot(programme, "--as-of", "2027-13-01T09:00", **PLATFORMS), "ISO 8601")
+    one_line_error(_citybot(programme), "neither LINE", "nor Telegram")
+    one_line_error(
         _citybot(programme, CITYBOT_CHECKIN_CRON="every monday", **PLATFORMS),
         "CITYBOT_CHECKIN_CRON: 'every monday' is not a crontab schedule",
     )

@@ -52,6 +52,14 @@ async def escalate(db: Database, texts: Texts, now: datetime) -> checkins.Tally:
         )
 
 
+async def due(db: Database, texts: Texts, cron: str, now: datetime) -> checkins.Tally:
+    """What the scheduler runs at `now` on the schedule `cron`."""
+    async with db.sessions() as session, session.begin():
+        return await checkins.run_due(
+            session=session, cron=cron, now=now, outreach=checkin_outreach(texts)
+        )
+
+
 async def test_a_round_asks_each_team_once_about_its_milestones_due_soon(
     seeded_database: Database, texts: Texts, teams: Teams
 ) -> None:
@@ -153,17 +161,9 @@ async def test_a_round_due_in_the_night_waits_until_eight(
     seeded_database: Database, texts: Texts, teams: Teams
 ) -> None:
     """A schedule at 22:00 asks nobody then; the run at 08:00 next morning asks, once."""
-    outreach = checkin_outreach(texts)
-    async with seeded_database.sessions() as session, session.begin():
-        night = await checkins.run_due(
-            session=session, cron="0 22 * * TUE", now=bangkok(5, 22, 0), outreach=outreach
-        )
-        early = await checkins.run_due(
-            session=session, cron="0 22 * * TUE", now=bangkok(6, 7, 55), outreach=outreach
-        )
-        morning = await checkins.run_due(
-            session=session, cron="0 22 * * TUE", now=bangkok(6, 8, 0), outreach=outreach
-        )
+    night = await due(seeded_database, texts, "0 22 * * TUE", bangkok(5, 22, 0))
+    early = await due(seeded_database, texts, "0 22 * * TUE", bangkok(6, 7, 55))
+    morning = await due(seeded_database, texts, "0 22 * * TUE", bangkok(6, 8, 0))
     assert (night.round, night.rounds, early.round, early.rounds) == (0, [], 0, [])
     assert morning.round == 5
     assert {r.round_at for r in morning.rounds} == {bangkok(5, 22, 0)}
@@ -217,18 +217,10 @@ async def test_run_due_catches_up_a_missed_round_once_within_a_day(
     seeded_database: Database, texts: Texts, teams: Teams
 ) -> None:
     """Down at 09:00, back at 10:30: the round goes out then, once; a day late it is skipped."""
-    outreach = checkin_outreach(texts)
-    async with seeded_database.sessions() as session, session.begin():
-        late = await checkins.run_due(
-            session=session, cron=CRON, now=bangkok(5, 9, 1), outreach=outreach
-        )
-        assert (late.round, late.rounds) == (0, [])
-        caught = await checkins.run_due(
-            session=session, cron=CRON, now=bangkok(4, 10, 30), outreach=outreach
-        )
-        twice = await checkins.run_due(
-            session=session, cron=CRON, now=bangkok(4, 10, 35), outreach=outreach
-        )
+    late = await due(seeded_database, texts, CRON, bangkok(5, 9, 1))
+    assert (late.round, late.rounds) == (0, [])
+    caught = await due(seeded_database, texts, CRON, bangkok(4, 10, 30))
+    twice = await due(seeded_database, texts, CRON, bangkok(4, 10, 35))
     assert caught.round == 5
     assert {r.round_at for r in caught.rounds} == {ROUND_AT}
     assert {r.asked_at for r in caught.rounds} == {bangkok(4, 10, 30)}
