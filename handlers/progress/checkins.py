@@ -4,14 +4,18 @@ and a team that does not answer is reminded, then reported to depa as not respon
 A round (`run_round`) asks each city with something to list once, in one message to its team
 (executive and officers, each in their language, and its group chats in Thai), one button per
 milestone. Its `CheckinRound` row, unique per city and schedule time, makes a second run of the
-same round a no-op. Escalation (`run_escalations`) then walks the unanswered rounds: two days
-after the question the officers are reminded (the executive, where a city has no officer), four
-days after it the executive, and from the start of the seventh day the city is marked silent for
-depa's digest. Each step is stamped on the round and each message has its own idempotency key,
-so restarts and parallel workers never repeat one. A report on a listed milestone answers the
-round (`service.record_update`) and stops the rest. No message leaves between 21:00 and 08:00
-in the display zone: a step due then waits until 08:00. Being marked silent is no message and
-waits for nothing, so Monday's 08:30 digest names last Monday's silent cities.
+same round a no-op. A city nobody could be asked in (no member or group reachable on LINE or
+Telegram) gets no row: it is not on the bot yet rather than silent, and is asked if someone
+joins before the round's grace is over.
+
+Escalation (`run_escalations`) then walks the unanswered rounds: two days after the question the
+officers are reminded (the executive, where a city has no officer), four days after it the
+executive, and from the start of the seventh day the city is marked silent for depa's digest.
+Each step is stamped on the round and each message has its own idempotency key, so restarts
+and parallel workers never repeat one. A report on a listed milestone answers the round
+(`service.record_update`) and stops the rest. No message leaves between 21:00 and 08:00 in the
+display zone: a step due then waits until 08:00. Being marked silent is no message and waits
+for nothing, so Monday's 08:30 digest names last Monday's silent cities.
 
 `run_due` is what the scheduler and `citybot checkin run` call: the escalation steps due now,
 then the schedule's latest round if not run yet and at most `ROUND_GRACE` old (a round missed
@@ -172,8 +176,8 @@ async def run_round(
         members = await team_member_ids(
             session=session, organisation_id=organisation.id, roles=CITY_ROLES
         )
-        tally.round += await _tell(session, members, compose, tag, now, outreach)
-        tally.round += await notify_chats(
+        queued = await _tell(session, members, compose, tag, now, outreach)
+        queued += await notify_chats(
             session=session,
             chats=await team_chats(session=session, organisation_id=organisation.id),
             texts=outreach.texts,
@@ -182,6 +186,11 @@ async def run_round(
             channels=outreach.channels,
             tag=tag,
         )
+        if not queued:  # nobody on the bot to ask: not a silent city, one not there yet
+            await session.delete(round_)
+            await session.flush()
+            continue
+        tally.round += queued
         tally.rounds.append(round_)
     return tally
 
