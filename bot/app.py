@@ -8,6 +8,7 @@ join `start`/`close`, so no module reaches for globals.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,16 +35,25 @@ from bot.delivery.notices import alert_admins, alert_dead_letter
 from bot.delivery.reminders import send_due_reminders
 from bot.delivery.worker import OutboxWorker
 from bot.imports import collector_paused
-from bot.scheduler import Job, Scheduler
+from bot.scheduler import CronJob, Job, Scheduler
 from bot.settings import Settings
 from db.enums import Channel
 from db.session import create_engine, create_session_factory
 from handlers import ROUTERS
+from handlers.progress.checkin_views import ChatCheckins
+from handlers.progress.checkins import CheckinOutreach, run_due
+from handlers.progress.digest import DigestOutreach, send_due_digest
+from handlers.progress.digest_views import ChatDigest
+
+log = logging.getLogger(__name__)
 
 AnsweringT = TypeVar("AnsweringT", bound=AnsweringChannel[Any])
 
 # How long the inbox and outbox loops may take to finish their batch at shutdown.
 LOOPS_STOP_SECONDS = 5.0
+
+# How often the leader looks for check-in steps due (and a round or digest missed or held back).
+CHECKINS_EVERY_SECONDS = 300
 
 # asyncpg waits 60 s for a connection by default; an operator or a probe should hear sooner.
 DATABASE_CONNECT_TIMEOUT_SECONDS = 10.0
@@ -135,7 +145,7 @@ def periodic_jobs(
     sessions: async_sessionmaker[AsyncSession],
     services: Services,
     outbox: OutboxWorker,
-) -> list[Job]:
+) -> list[Job | CronJob]:
     """What the leading process does on a timer; each job wakes the outbox when it queued."""
     channels = push_channels(services.settings)
 
@@ -159,9 +169,53 @@ def periodic_jobs(
         if queued:
             outbox.wake()
 
+    settings, zone = services.settings, services.zone
+    checkin = CheckinOutreach(services.texts, channels, zone, ChatCheckins(zone))
+    digest = DigestOutreach(services.texts, channels, zone, ChatDigest(zone))
+
+    async def check_in() -> None:
+        async with sessions() as session, session.begin():
+            done = await run_due(
+                session=session,
+                cron=settings.citybot_checkin_cron,
+                now=services.clock.now(),
+                outreach=checkin,
+            )
+        if done.rounds or done.queued or done.silent:
+            log.info(
+                "check-ins: %d cities asked, queued round %d, officers %d, executive %d; "
+                "%d cities silent",
+                len(done.rounds),
+                done.round,
+                done.officers,
+                done.executive,
+                done.silent,
+            )
+        if done.queued:
+            outbox.wake()
+
+    async def send_digest() -> None:
+        async with sessions() as session, session.begin():
+            queued = await send_due_digest(
+                session=session,
+                cron=settings.citybot_digest_cron,
+                now=services.clock.now(),
+                outreach=digest,
+            )
+        if queued:
+            log.info("digest: queued %d messages", queued)
+            outbox.wake()
+
+    async def catch_up() -> None:
+        await check_in()
+        await send_digest()
+
     return [
         Job("announcements.release_due", 15, release_announcements),
         Job("reminders.send_due", 60, remind_deadlines),
+        CronJob("checkins.round", settings.citybot_checkin_cron, check_in),
+        CronJob("progress.digest", settings.citybot_digest_cron, send_digest),
+        Job("checkins.due", CHECKINS_EVERY_SECONDS, catch_up),
     ]
 
 
@@ -220,6 +274,7 @@ class App:
             sessions=sessions,
             clock=services.clock,
             jobs=periodic_jobs(sessions, services, outbox),
+            zone=services.zone,
         )
         return cls(
             settings=settings,

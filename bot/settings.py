@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.core.schedules import ScheduleError, cron_trigger
 
 ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -69,6 +71,10 @@ class Settings(BaseSettings):
     citybot_telegram_group_per_minute: float = Field(default=20.0, gt=0, le=20)
     citybot_line_multicast_per_second: float = Field(default=200.0, gt=0, le=200)
     citybot_line_push_per_second: float = Field(default=2000.0, gt=0, le=2000)
+    # When city teams are asked about their milestones, and when depa gets its weekly digest:
+    # crontab (minute hour day month weekday) in CITYBOT_TIMEZONE.
+    citybot_checkin_cron: str = "0 9 * * MON"
+    citybot_digest_cron: str = "30 8 * * MON"
 
     @field_validator("database_url")
     @classmethod
@@ -88,6 +94,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise SettingsError(f"CITYBOT_TIMEZONE {value!r} is not a known time zone") from error
         return value
+
+    @field_validator("citybot_checkin_cron", "citybot_digest_cron")
+    @classmethod
+    def _crontab(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            cron_trigger(value, ZoneInfo("UTC"))  # the zone does not change what parses
+        except ScheduleError as error:
+            raise SettingsError(f"{str(info.field_name).upper()}: {error}") from error
+        return value.strip()
 
     @field_validator("public_base_url")
     @classmethod

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typer.testing import Result
 
 from bot.cli.support import in_session
 from bot.core.authz import ANYONE
@@ -24,6 +25,23 @@ from handlers import ROUTERS
 from tests.conftest import START
 
 T = TypeVar("T")
+
+# What enables both platforms for a CLI test (no call is made: commands only queue).
+PLATFORMS = {
+    "LINE_CHANNEL_SECRET": "line-secret",
+    "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
+    "TELEGRAM_BOT_TOKEN": "123456:telegram-token",
+}
+
+
+def one_line_error(result: Result, *fragments: str) -> None:
+    """A command refused as the CLI must: exit 2, one `error:` line holding every fragment."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
 
 
 def in_database(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -15,14 +15,9 @@ from db.enums import AnnouncementStatus, Channel, OutboxStatus, Role
 from db.models import Announcement, AuditLog, OutboundMessage
 from db.repositories import announcements as announcement_repo
 from db.repositories.outbox import settle
-from tests.factories import add_member, in_database, line, telegram
+from tests.factories import PLATFORMS, add_member, in_database, line, one_line_error, telegram
 
 runner = CliRunner()
-PLATFORMS = {
-    "LINE_CHANNEL_SECRET": "line-secret",
-    "LINE_CHANNEL_ACCESS_TOKEN": "line-token",
-    "TELEGRAM_BOT_TOKEN": "123456:telegram-token",
-}
 
 
 pytestmark = pytest.mark.usefixtures("isolated_settings")
@@ -32,15 +27,6 @@ def _citybot(url: str, *args: str, input: str | None = None, **env: str) -> Resu
     return runner.invoke(
         cli, list(args), env={"DATABASE_URL": url, **PLATFORMS, **env}, input=input
     )
-
-
-def _one_line_error(result: Result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.fixture
@@ -153,7 +139,7 @@ def test_schedule_with_at_then_cancel(programme: str) -> None:
     cancelled = _citybot(programme, "announce", "cancel", "1")
     assert cancelled.stdout.strip() == "announcement #1 cancelled; nothing of it will be sent"
     assert _announcement(programme, 1).status is AnnouncementStatus.CANCELLED
-    _one_line_error(
+    one_line_error(
         _citybot(programme, "announce", "cancel", "1"),
         "announcement #1 is cancelled; only one not yet released can be cancelled",
     )
@@ -172,12 +158,12 @@ def test_schedule_with_at_then_cancel(programme: str) -> None:
         (("--audience", "all", "--at", "soon"), ("--at 'soon' is not a date and time",)),
     ],
 )
-def test_bad_input_is_one_line_error(
+def test_bad_input_isone_line_error(
     programme: str, args: tuple[str, ...], fragments: tuple[str, ...]
 ) -> None:
     """A bad SPEC or --at ends as one `error:` line, exit 2, nothing queued."""
     result = _citybot(programme, "announce", "send", *args, "--text", "x", "--yes")
-    _one_line_error(result, *fragments)
+    one_line_error(result, *fragments)
     assert _rows(programme) == []
 
 
@@ -188,7 +174,7 @@ def test_without_platforms_nothing_can_go_out(programme: str) -> None:
         ["announce", "send", "--audience", "all", "--text", "x", "--yes"],
         env={"DATABASE_URL": programme},
     )
-    _one_line_error(result, "neither LINE", "TELEGRAM_BOT_TOKEN")
+    one_line_error(result, "neither LINE", "TELEGRAM_BOT_TOKEN")
 
 
 def test_status_table_after_delivery(programme: str) -> None:
@@ -217,7 +203,7 @@ def test_status_table_after_delivery(programme: str) -> None:
     assert table["line"][0] == "3"  # two on LINE and the one who blocked the bot there
     assert "not on LINE or Telegram: 1" in result.stdout
     assert "time to deliver 40 s" in result.stdout
-    _one_line_error(_citybot(programme, "announce", "status", "7"), "no announcement #7")
+    one_line_error(_citybot(programme, "announce", "status", "7"), "no announcement #7")
 
 
 def test_operator_approves_a_coordinators_announcement(programme: str) -> None:
@@ -241,7 +227,7 @@ def test_operator_approves_a_coordinators_announcement(programme: str) -> None:
     assert _announcement(programme, announcement_id).status is AnnouncementStatus.SENDING
     listed = _citybot(programme, "announce", "list")
     assert f"{announcement_id:<6}sending" in listed.stdout
-    _one_line_error(
+    one_line_error(
         _citybot(programme, "announce", "approve", str(announcement_id)),
         "is sending, not awaiting approval",
     )

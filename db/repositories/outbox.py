@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -252,3 +252,15 @@ async def next_due_at(*, session: AsyncSession, channel: Channel | None = None) 
     if channel is not None:
         earliest = earliest.where(OutboundMessage.channel == channel)
     return await session.scalar(earliest)
+
+
+async def stored_keys(*, session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Which of `keys` the outbox holds (queued before, whatever became of the message)."""
+    if not keys:
+        return set()
+    rows = await session.scalars(
+        select(OutboundMessage.idempotency_key).where(
+            OutboundMessage.idempotency_key.in_(list(keys))
+        )
+    )
+    return set(rows)
