@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from bot.app import DatabaseUnavailable
-from bot.cli import announce, console, db, inbox, invite, line, seed, serve, telegram
+from bot.cli import announce, console, db, inbox, invite, line, progress, seed, serve, telegram
 from bot.cli.support import CommandError
 from bot.core.texts import TextsError
 from bot.settings import SettingsError
@@ -52,6 +52,7 @@ cli.add_typer(db.app, name="db")
 cli.add_typer(invite.app, name="invite")
 cli.add_typer(announce.app, name="announce")
 cli.add_typer(inbox.app, name="inbox")
+cli.add_typer(progress.app, name="progress")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 
