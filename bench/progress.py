@@ -30,13 +30,12 @@ from typing import Any
 from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Engine
 
+from bench.broadcast import seeded
 from bench.databases import empty_database, measurable_kinds
 from bench.report import Table, seconds
 from bot.cli import cli
-from bot.settings import DEFAULT_CONTENT_DIR, Settings
 from db.base import utcnow
 from db.enums import MemberStatus, MilestoneStatus, Role
-from db.migrate import upgrade
 from db.models import Member, Milestone, Plan, ProgressUpdate
 from db.session import create_engine, create_session_factory
 from handlers.progress import service
@@ -70,17 +69,7 @@ class Statements:
 
 def _seed(url: str, history: int) -> None:
     """The content, an officer per city, and `history` reports on every milestone."""
-    from bot.seeding import run_seed
-
-    upgrade(url)
-    asyncio.run(
-        run_seed(
-            database_url=url,
-            content_dir=DEFAULT_CONTENT_DIR,
-            materials_base_url=Settings.model_fields["citybot_materials_base_url"].default,
-            demo=False,
-        )
-    )
+    seeded(url)
     asyncio.run(_reports(url, history))
 
 
