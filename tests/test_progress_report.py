@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
+from sqlalchemy import select, update
 from typer.testing import CliRunner, Result
 
 from bot.cli import cli
-from db.models import ProgressUpdate
+from db.models import Milestone, ProgressUpdate
 from tests.factories import in_database
 
 runner = CliRunner()
@@ -80,6 +80,15 @@ def test_summary_sheet_is_cities_by_milestones_coloured_by_status(
     demo: str, tmp_path: Path
 ) -> None:
     """Thai headers, one row per city, percent cells on their status colour, completion, legend."""
+
+    async def overdue(session: Any) -> None:  # every city's first milestone is past its day
+        await session.execute(
+            update(Milestone)
+            .where(Milestone.key == "pmc-established")
+            .values(due_at=datetime(2020, 1, 31, 16, 59, tzinfo=UTC))
+        )
+
+    in_database(demo, overdue)
     book = _report(demo, tmp_path / "progress.xlsx")
     assert book.sheetnames == [SUMMARY, UPDATES]
     sheet = book[SUMMARY]
@@ -105,6 +114,8 @@ def test_summary_sheet_is_cities_by_milestones_coloured_by_status(
     assert (phuket[2].value, str(phuket[2].fill.fgColor.rgb)[-6:]) == (20, RED)
     yala = rows["จังหวัดยะลา"]
     assert (yala[1].value, str(yala[1].fill.fgColor.rgb)[-6:]) == (25, AMBER)
+    assert (yala[1].font.b, str(yala[1].font.color.rgb)[-6:]) == (True, "C00000")  # overdue
+    assert (pattaya[1].font.b, pattaya[1].font.color.type) == (False, "theme")  # done: not late
     assert rows["กรุงเทพมหานคร"][-1].value == 0
 
     legend = [row[0] for row in sheet.iter_rows(min_row=17, max_row=sheet.max_row, max_col=1)]
