@@ -17,6 +17,7 @@ from bench import (
     faults,
     inbox_insert,
     migrate_seed,
+    progress,
     replies,
     startup,
     webhook_line,
@@ -35,6 +36,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "replies": replies.run,
     "broadcast": broadcast.run,
     "faults": faults.run,
+    "progress": progress.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"
@@ -60,12 +62,12 @@ def _updated(document: str, sections: list[str], rerun: str) -> str:
     """`document` with the sections of a partial run replaced, each saying when it was re-run."""
     for section in sections:
         heading, _, body = section.partition("\n\n")
+        replacement = f"{heading}\n\n_{rerun}_\n\n{body}"
         start = document.find(heading + "\n")
-        if start < 0:
-            document = document.rstrip("\n") + "\n\n" + section
+        if start < 0:  # a new benchmark: it too ran alone, not when the machine above was read
+            document = document.rstrip("\n") + "\n\n" + replacement
             continue
         end = document.find("\n## ", start + len(heading))
-        replacement = f"{heading}\n\n_{rerun}_\n\n{body}"
         document = document[:start] + replacement + (document[end:] if end >= 0 else "")
     return document
 

@@ -13,7 +13,19 @@ import typer
 from typer.core import TyperGroup
 
 from bot.app import DatabaseUnavailable
-from bot.cli import announce, checkin, console, db, inbox, invite, line, seed, serve, telegram
+from bot.cli import (
+    announce,
+    checkin,
+    console,
+    db,
+    inbox,
+    invite,
+    line,
+    progress,
+    seed,
+    serve,
+    telegram,
+)
 from bot.cli.support import CommandError
 from bot.core.texts import TextsError
 from bot.settings import SettingsError
@@ -53,6 +65,7 @@ cli.add_typer(invite.app, name="invite")
 cli.add_typer(announce.app, name="announce")
 cli.add_typer(checkin.app, name="checkin")
 cli.add_typer(inbox.app, name="inbox")
+cli.add_typer(progress.app, name="progress")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 
