@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     citybot_telegram_group_per_minute: float = Field(default=20.0, gt=0, le=20)
     citybot_line_multicast_per_second: float = Field(default=200.0, gt=0, le=200)
     citybot_line_push_per_second: float = Field(default=2000.0, gt=0, le=2000)
+    # Photos and documents people send as evidence: where they are kept, the largest taken.
+    citybot_media_dir: Path = Path("media")
+    citybot_media_max_mb: int = Field(default=20, ge=1, le=1024)
 
     @field_validator("database_url")
     @classmethod
@@ -123,6 +126,11 @@ class Settings(BaseSettings):
     def content_dir(self) -> Path:
         """Where `content/` lives: the checkout's, unless CITYBOT_CONTENT_DIR says otherwise."""
         return Path(self.citybot_content_dir) if self.citybot_content_dir else DEFAULT_CONTENT_DIR
+
+    @property
+    def media_max_bytes(self) -> int:
+        """The largest evidence file taken, in bytes."""
+        return self.citybot_media_max_mb * 1_048_576
 
     @property
     def line_enabled(self) -> bool:
