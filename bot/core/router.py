@@ -278,7 +278,11 @@ def find_route(
         )
         for name, words in keywords.items():
             args = match_keyword(event.text, words, exact_only=awaiting)
-            if args is not None and (found := _command(routes, name, args, allowed)) is not None:
+            if args is None or (found := _command(routes, name, args, allowed)) is None:
+                continue
+            # Amid a flow, a word that names a command the sender may not use is their answer
+            # (a note that says "ล่าช้า"), not a command to refuse.
+            if not awaiting or allowed(found.route.access):
                 return found
         if step is not None:
             found = first(RouteKind.STEP, lambda r: event.text if step in r.names else None)

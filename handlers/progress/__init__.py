@@ -1,0 +1,438 @@
+"""Progress on plan milestones in chat: a city's plans, updating a milestone, depa's overviews.
+
+The feature's router: routes and who may use them. City members (executives, officers) read and
+update their own city's milestones; depa (coordinators, admins) read every city's, and who is
+behind; partners see no city's progress. Use cases are in `service.py` (which `citybot progress`
+calls too), replies in `views.py`, the update being made in `draft.py`, the flow's diagram in
+`flow.mmd`. Nothing is saved before the summary is confirmed, and any command amid an update
+ends it, saying so (`Router.abandons`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.core.authz import CITY_TEAM, DEPA_STAFF
+from bot.core.context import Context
+from bot.core.events import Event, FileReceived, TextReceived
+from bot.core.files import FileTooLarge, FileUnavailable
+from bot.core.media import MediaKind, MediaRejected, MediaStore
+from bot.core.replies import Reply, Text
+from bot.core.router import Router
+from bot.delivery.announcements import push_channels
+from db.enums import Language, MilestoneStatus, OrganisationKind
+from db.models import Milestone, Organisation, Plan
+from db.repositories.progress import MilestoneRow
+from handlers.progress import service, views
+from handlers.progress.draft import FLOW, FLOW_TTL, SETTLED, Draft, EvidenceFile, Step
+from handlers.progress.notices import ChatNotices
+from handlers.progress.payloads import (
+    Act,
+    CityPage,
+    CityPicked,
+    MilestonePage,
+    PercentPicked,
+    Pressed,
+    StatusPicked,
+    UpdateMilestone,
+)
+from handlers.progress.rules import (
+    ProgressError,
+    check_link,
+    check_note,
+    check_percent,
+    parse_percent,
+    parse_status,
+)
+
+router = Router("progress")
+router.abandons(FLOW, "progress.abandoned")
+
+# Which button acts at which step (cancel acts at any).
+ACTS_AT = {
+    Act.SKIP_NOTE: Step.NOTE,
+    Act.KEEP_NOTE: Step.NOTE,
+    Act.SKIP_EVIDENCE: Step.EVIDENCE,
+    Act.KEEP_EVIDENCE: Step.EVIDENCE,
+    Act.CONFIRM: Step.CONFIRM,
+    Act.EDIT: Step.CONFIRM,
+}
+EVIDENCE_KINDS = frozenset({MediaKind.IMAGE, MediaKind.DOCUMENT})
+
+
+async def own_city(ctx: Context) -> Organisation:
+    """The sender's city."""
+    assert ctx.member is not None  # the routes are for city members
+    return await ctx.session.get_one(Organisation, ctx.member.organisation_id)
+
+
+# --- a city's milestones -----------------------------------------------------------------------
+
+
+def wanted_row(rows: list[MilestoneRow], typed: str) -> MilestoneRow | None:
+    """The milestone a member names after /progress: its number in the list, or its key."""
+    wanted = typed.strip().casefold()
+    if wanted.isdecimal() and 1 <= int(wanted) <= len(rows):
+        return rows[int(wanted) - 1]
+    return next((row for row in rows if row.milestone.key == wanted), None)
+
+
+async def show_city(ctx: Context, page: int) -> list[Reply]:
+    """The sender's city's milestones, with update buttons."""
+    city = await own_city(ctx)
+    rows = await service.city_milestones(session=ctx.session, organisation_id=city.id)
+    return views.city_detail(ctx, city, rows, page)
+
+
+@router.command("progress", access=CITY_TEAM)
+async def city_progress(_event: Event, ctx: Context) -> list[Reply]:
+    """`/progress`: the city's plans; `/progress 3` or `/progress KEY` updates that milestone."""
+    if not ctx.args.strip():
+        return await show_city(ctx, 0)
+    city = await own_city(ctx)
+    rows = await service.city_milestones(session=ctx.session, organisation_id=city.id)
+    row = wanted_row(rows, ctx.args)
+    if row is None:
+        problem = ProgressError("unknown_milestone", key=ctx.args.strip()[:80])
+        return [views.error(ctx, problem), *views.city_detail(ctx, city, rows)]
+    return await start(ctx, row.milestone)
+
+
+@router.choice(MilestonePage, access=CITY_TEAM)
+async def milestone_page(pressed: MilestonePage, ctx: Context) -> list[Reply]:
+    """Another page of the milestone buttons."""
+    return await show_city(ctx, pressed.page)
+
+
+@router.choice(UpdateMilestone, access=CITY_TEAM)
+async def update_pressed(pressed: UpdateMilestone, ctx: Context) -> list[Reply]:
+    """A milestone chosen: its update starts, if it is the sender's city's."""
+    assert ctx.member is not None
+    milestone = await ctx.session.get(Milestone, pressed.milestone_id)
+    if milestone is None:
+        problem = ProgressError("unknown_milestone", key=str(pressed.milestone_id))
+        return [views.error(ctx, problem)]
+    plan = await ctx.session.get_one(Plan, milestone.plan_id)
+    if plan.organisation_id != ctx.member.organisation_id:
+        city = await own_city(ctx)
+        return [views.error(ctx, ProgressError("not_your_city", city=ctx.local(city, "name")))]
+    return await start(ctx, milestone)
+
+
+# --- the update flow ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """The update the sender is making: where they are, what they chose, of which milestone."""
+
+    step: Step
+    draft: Draft
+    milestone: Milestone
+
+
+async def current(ctx: Context, milestone_id: int | None = None) -> Update | None:
+    """The sender's update (of `milestone_id`, for a button); None once over or for another."""
+    assert ctx.member is not None
+    step = next((s for s in Step if ctx.state.at(s)), None)
+    draft = Draft.from_data(ctx.state.data) if step is not None else None
+    if step is None or draft is None:
+        return None
+    if milestone_id is not None and draft.milestone_id != milestone_id:
+        return None
+    try:
+        milestone = await service.milestone_of(
+            session=ctx.session,
+            organisation_id=ctx.member.organisation_id,
+            milestone_id=draft.milestone_id,
+        )
+    except ProgressError:
+        return None  # the member moved to another city meanwhile
+    return Update(step, draft, milestone)
+
+
+async def stale(ctx: Context) -> list[Reply]:
+    """A button, or an answer, of an update that is over (expired after 30 minutes, or done)."""
+    if ctx.state.step is not None and ctx.state.step.startswith(f"{FLOW}."):
+        await ctx.state.clear()
+    return [Text(text=ctx.t("progress.stale"))]
+
+
+async def go(ctx: Context, step: Step, milestone: Milestone, draft: Draft) -> list[Reply]:
+    """Move the update to `step` (for another 30 minutes) and ask what it asks."""
+    await ctx.state.go(step, draft.data(), ttl=FLOW_TTL)
+    return [views.question(ctx, step, milestone, draft)]
+
+
+async def again(ctx: Context, update: Update, problem: ProgressError | None = None) -> list[Reply]:
+    """The same step asked again, after what was wrong with the answer."""
+    said = [views.error(ctx, problem)] if problem is not None else []
+    return [*said, *await go(ctx, update.step, update.milestone, update.draft)]
+
+
+async def start(ctx: Context, milestone: Milestone) -> list[Reply]:
+    """A new update of `milestone`, asking for its status."""
+    return await go(ctx, Step.STATUS, milestone, Draft(milestone_id=milestone.id))
+
+
+def read_status(ctx: Context, typed: str) -> MilestoneStatus:
+    """A status typed: its value (`done`), or its name in either language (`เสร็จแล้ว`)."""
+    try:
+        return parse_status(typed)
+    except ProgressError:
+        wanted = " ".join(typed.split()).casefold()
+        for status in MilestoneStatus:
+            key = f"milestone_status.{status.value}"
+            if any(wanted == ctx.services.texts.get(lang, key).casefold() for lang in Language):
+                return status
+        raise
+
+
+async def choose_status(ctx: Context, update: Update, status: MilestoneStatus) -> list[Reply]:
+    """A status; the percent next, unless the status decides it (done, not started)."""
+    step = Step.NOTE if status in SETTLED else Step.PERCENT
+    return await go(ctx, step, update.milestone, update.draft.with_status(status))
+
+
+@router.choice(StatusPicked, access=CITY_TEAM)
+async def status_pressed(pressed: StatusPicked, ctx: Context) -> list[Reply]:
+    """A status button."""
+    update = await current(ctx, pressed.milestone_id)
+    if update is None:
+        return await stale(ctx)
+    if update.step is not Step.STATUS:
+        return await again(ctx, update)
+    return await choose_status(ctx, update, pressed.status)
+
+
+@router.step(Step.STATUS, access=CITY_TEAM)
+async def status_typed(event: TextReceived, ctx: Context) -> list[Reply]:
+    """A status typed instead of pressed."""
+    update = await current(ctx)
+    if update is None:
+        return await stale(ctx)
+    try:
+        status = read_status(ctx, event.text)
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await choose_status(ctx, update, status)
+
+
+async def choose_percent(ctx: Context, update: Update, percent: int) -> list[Reply]:
+    """A percent; the note next."""
+    return await go(ctx, Step.NOTE, update.milestone, replace(update.draft, percent=percent))
+
+
+@router.choice(PercentPicked, access=CITY_TEAM)
+async def percent_pressed(pressed: PercentPicked, ctx: Context) -> list[Reply]:
+    """25/50/75/100 %."""
+    update = await current(ctx, pressed.milestone_id)
+    if update is None:
+        return await stale(ctx)
+    if update.step is not Step.PERCENT:
+        return await again(ctx, update)
+    try:
+        percent = check_percent(pressed.percent)  # a made-up button may say anything
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await choose_percent(ctx, update, percent)
+
+
+@router.step(Step.PERCENT, access=CITY_TEAM)
+async def percent_typed(event: TextReceived, ctx: Context) -> list[Reply]:
+    """A percent typed: `60`, `60%`, `๖๐`, `ร้อยละ 60`."""
+    update = await current(ctx)
+    if update is None:
+        return await stale(ctx)
+    try:
+        percent = parse_percent(event.text)
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await choose_percent(ctx, update, percent)
+
+
+@router.step(Step.NOTE, access=CITY_TEAM)
+async def note_typed(event: TextReceived, ctx: Context) -> list[Reply]:
+    """The note; evidence next."""
+    update = await current(ctx)
+    if update is None:
+        return await stale(ctx)
+    try:
+        note = check_note(event.text)
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await go(ctx, Step.EVIDENCE, update.milestone, replace(update.draft, note=note))
+
+
+@router.step(Step.EVIDENCE, access=CITY_TEAM)
+async def link_typed(event: TextReceived, ctx: Context) -> list[Reply]:
+    """A link as evidence; the summary next."""
+    update = await current(ctx)
+    if update is None:
+        return await stale(ctx)
+    try:
+        link = check_link(event.text)
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await go(ctx, Step.CONFIRM, update.milestone, update.draft.with_evidence(link=link))
+
+
+async def keep_file(ctx: Context, event: FileReceived) -> EvidenceFile:
+    """Fetch the file from its platform and keep it under the media directory, if it fits."""
+    settings = ctx.services.settings
+    city = await own_city(ctx)
+    try:
+        download = await ctx.services.files.fetch(
+            event.channel, event.file_ref, max_bytes=settings.media_max_bytes
+        )
+        stored = MediaStore.from_settings(settings).save(
+            download, folder=f"progress/{city.slug}", accept=EVIDENCE_KINDS
+        )
+    except FileTooLarge:
+        raise ProgressError("too_large") from None
+    except FileUnavailable:
+        raise ProgressError("file_unavailable") from None
+    except MediaRejected as rejected:
+        raise ProgressError(rejected.reason) from None
+    return EvidenceFile(path=stored.path, content_type=stored.content_type, size=stored.size)
+
+
+@router.event(FileReceived, access=CITY_TEAM, steps=tuple(Step))
+async def file_sent(event: FileReceived, ctx: Context) -> list[Reply]:
+    """A photo or file as evidence; at another step of the update, the step is asked again."""
+    update = await current(ctx)
+    if update is None:
+        return await stale(ctx)
+    if update.step is not Step.EVIDENCE:
+        return [Text(text=ctx.t("progress.file_not_now")), *await again(ctx, update)]
+    try:
+        file = await keep_file(ctx, event)
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await go(ctx, Step.CONFIRM, update.milestone, update.draft.with_evidence(file=file))
+
+
+@router.step(Step.CONFIRM, access=CITY_TEAM)
+async def summary_typed(_event: TextReceived, ctx: Context) -> list[Reply]:
+    """Typing at the summary shows it again: the buttons decide."""
+    update = await current(ctx)
+    return await stale(ctx) if update is None else await again(ctx, update)
+
+
+@router.choice(Pressed, access=CITY_TEAM)
+async def pressed(pressed: Pressed, ctx: Context) -> list[Reply]:
+    """Skip, keep, confirm, edit, cancel: each at the step that offered it."""
+    update = await current(ctx, pressed.milestone_id)
+    if update is None:
+        return await stale(ctx)
+    if pressed.act is Act.CANCEL:
+        await ctx.state.clear()
+        return [Text(text=ctx.t("progress.cancelled"))]
+    if ACTS_AT[pressed.act] is not update.step:
+        return await again(ctx, update)
+    milestone, draft = update.milestone, update.draft
+    match pressed.act:
+        case Act.SKIP_NOTE:
+            return await go(ctx, Step.EVIDENCE, milestone, replace(draft, note=None))
+        case Act.KEEP_NOTE:
+            return await go(ctx, Step.EVIDENCE, milestone, draft)
+        case Act.SKIP_EVIDENCE:
+            return await go(ctx, Step.CONFIRM, milestone, draft.with_evidence())
+        case Act.KEEP_EVIDENCE:
+            return await go(ctx, Step.CONFIRM, milestone, draft)
+        case Act.EDIT:
+            return await go(ctx, Step.STATUS, milestone, draft)
+        case _:
+            return await confirm(ctx, update)
+
+
+async def confirm(ctx: Context, update: Update) -> list[Reply]:
+    """Save the update as one report; the team, and depa if it is blocked, hear of it."""
+    settings = ctx.services.settings
+    outreach = service.Outreach(
+        texts=ctx.services.texts,
+        channels=push_channels(settings),
+        notices=ChatNotices(ctx.services.zone),
+    )
+    try:
+        change = await service.record_update(
+            session=ctx.session,
+            organisation=await own_city(ctx),
+            milestone=update.milestone,
+            status=update.draft.status,
+            percent=update.draft.percent,
+            note=update.draft.note,
+            evidence=update.draft.evidence(),
+            author=ctx.member,
+            identity_id=ctx.identity.id,
+            channel=ctx.identity.channel,
+            now=ctx.now,
+            outreach=outreach,
+            via=ctx.identity.channel.value,
+        )
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    await ctx.state.clear()
+    return [views.saved(ctx, change)]
+
+
+# --- depa: every city, and who is behind --------------------------------------------------------
+
+
+def find_city(typed: str, cities: list[Organisation]) -> Organisation | None:
+    """The city a name or slug means; a fragment must fit one city's name alone."""
+    wanted = " ".join(typed.split()).casefold()
+
+    def names(city: Organisation) -> tuple[str, ...]:
+        return (city.slug, city.name_th.casefold(), city.name_en.casefold())
+
+    exact = [city for city in cities if wanted in names(city)]
+    partial = [city for city in cities if any(wanted in name for name in names(city)[1:])]
+    found = exact or partial
+    return found[0] if len(found) == 1 else None
+
+
+async def show_overview(ctx: Context, page: int) -> list[Reply]:
+    """Every city ranked by completion."""
+    return views.overview(ctx, await service.overview(session=ctx.session, now=ctx.now), page)
+
+
+async def show_city_to_depa(ctx: Context, city: Organisation) -> list[Reply]:
+    """One city's milestones, read-only."""
+    rows = await service.city_milestones(session=ctx.session, organisation_id=city.id)
+    return views.city_for_depa(ctx, city, rows)
+
+
+@router.command("progress", access=DEPA_STAFF)
+async def overview(_event: Event, ctx: Context) -> list[Reply]:
+    """`/progress`: every city ranked; `/progress CITY` (name or slug) that city's detail."""
+    if not ctx.args.strip():
+        return await show_overview(ctx, 0)
+    summaries = await service.overview(session=ctx.session, now=ctx.now)
+    city = find_city(ctx.args, [summary.organisation for summary in summaries])
+    if city is None:
+        problem = ProgressError("unknown_org", org=ctx.args.strip()[:60])
+        return [views.error(ctx, problem), *views.overview(ctx, summaries, 0)]
+    return await show_city_to_depa(ctx, city)
+
+
+@router.choice(CityPage, access=DEPA_STAFF)
+async def city_page(pressed: CityPage, ctx: Context) -> list[Reply]:
+    """Another page of the overview's city buttons."""
+    return await show_overview(ctx, pressed.page)
+
+
+@router.choice(CityPicked, access=DEPA_STAFF)
+async def city_picked(pressed: CityPicked, ctx: Context) -> list[Reply]:
+    """A city from the overview or the behind list."""
+    city = await ctx.session.get(Organisation, pressed.organisation_id)
+    if city is None or city.kind is not OrganisationKind.CITY:
+        problem = ProgressError("unknown_org", org=str(pressed.organisation_id))
+        return [views.error(ctx, problem)]
+    return await show_city_to_depa(ctx, city)
+
+
+@router.command("behind", access=DEPA_STAFF)
+async def behind(_event: Event, ctx: Context) -> list[Reply]:
+    """`/behind`: cities with an overdue milestone or silent for 14 days, and why."""
+    return views.behind(ctx, await service.behind(session=ctx.session, as_of=ctx.now))

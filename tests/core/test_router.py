@@ -228,3 +228,27 @@ def test_an_event_route_with_steps_takes_only_what_comes_at_them() -> None:
     assert handler(Step.ASK.value) is evidence
     assert handler(None) is _handler
     assert handler("demo.other") is _handler
+
+
+def test_amid_a_flow_a_keyword_of_a_command_one_may_not_use_is_an_answer() -> None:
+    """At a step, `ช่วยเหลือ` is the answer of someone who may not use /help; else the command."""
+    staff = Router("staff")
+    staff.command("help", access=ADMINS)(_handler)
+    staff.step(Step.ASK, access=ANYONE)(_handler)
+    officer = _member(Role.OFFICER)
+
+    def kind(step: str | None, member: Member) -> str:
+        match = find_route(
+            [staff],
+            _text("ช่วยเหลือ"),
+            step=step,
+            in_group=False,
+            keywords=KEYWORDS,
+            allowed=lambda access: access.allows(member),
+        )
+        assert match is not None
+        return match.route.kind.name
+
+    assert kind(Step.ASK.value, officer) == "STEP"
+    assert kind(Step.ASK.value, _member(Role.ADMIN)) == "COMMAND"
+    assert kind(None, officer) == "COMMAND"  # outside a flow it is refused, saying why
