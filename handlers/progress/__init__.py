@@ -3,8 +3,8 @@
 The feature's router: routes and who may use them. City members (executives, officers) read and
 update their own city's milestones; depa (coordinators, admins) read every city's, and who is
 behind; partners see no city's progress. Use cases are in `service.py` (which `citybot progress`
-calls too), replies in `views.py`, the update being made in `draft.py`, the flow's diagram in
-`flow.mmd`. Nothing is saved before the summary is confirmed, and any command amid an update
+calls too), replies in `views.py`, the update being made in `draft.py`, what members type or
+send in `typed.py`, the flow's diagram in `flow.mmd`. Nothing is saved before the summary is confirmed, and any command amid an update
 ends it, saying so (`Router.abandons`).
 """
 
@@ -15,16 +15,13 @@ from dataclasses import dataclass, replace
 from bot.core.authz import CITY_TEAM, DEPA_STAFF
 from bot.core.context import Context
 from bot.core.events import Event, FileReceived, TextReceived
-from bot.core.files import FileTooLarge, FileUnavailable
-from bot.core.media import MediaKind, MediaRejected, MediaStore
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.delivery.announcements import push_channels
-from db.enums import Language, MilestoneStatus, OrganisationKind
+from db.enums import MilestoneStatus, OrganisationKind
 from db.models import Milestone, Organisation, Plan
-from db.repositories.progress import MilestoneRow
 from handlers.progress import service, views
-from handlers.progress.draft import FLOW, FLOW_TTL, SETTLED, Draft, EvidenceFile, Step
+from handlers.progress.draft import FLOW, FLOW_TTL, SETTLED, Draft, Step
 from handlers.progress.notices import ChatNotices
 from handlers.progress.payloads import (
     Act,
@@ -42,8 +39,8 @@ from handlers.progress.rules import (
     check_note,
     check_percent,
     parse_percent,
-    parse_status,
 )
+from handlers.progress.typed import find_city, keep_file, read_status, wanted_row
 
 router = Router("progress")
 router.abandons(FLOW, "progress.abandoned")
@@ -57,7 +54,6 @@ ACTS_AT = {
     Act.CONFIRM: Step.CONFIRM,
     Act.EDIT: Step.CONFIRM,
 }
-EVIDENCE_KINDS = frozenset({MediaKind.IMAGE, MediaKind.DOCUMENT})
 
 
 async def own_city(ctx: Context) -> Organisation:
@@ -67,14 +63,6 @@ async def own_city(ctx: Context) -> Organisation:
 
 
 # --- a city's milestones -----------------------------------------------------------------------
-
-
-def wanted_row(rows: list[MilestoneRow], typed: str) -> MilestoneRow | None:
-    """The milestone a member names after /progress: its number in the list, or its key."""
-    wanted = typed.strip().casefold()
-    if wanted.isdecimal() and 1 <= int(wanted) <= len(rows):
-        return rows[int(wanted) - 1]
-    return next((row for row in rows if row.milestone.key == wanted), None)
 
 
 async def show_city(ctx: Context, page: int) -> list[Reply]:
@@ -175,19 +163,6 @@ async def start(ctx: Context, milestone: Milestone) -> list[Reply]:
     return await go(ctx, Step.STATUS, milestone, Draft(milestone_id=milestone.id))
 
 
-def read_status(ctx: Context, typed: str) -> MilestoneStatus:
-    """A status typed: its value (`done`), or its name in either language (`เสร็จแล้ว`)."""
-    try:
-        return parse_status(typed)
-    except ProgressError:
-        wanted = " ".join(typed.split()).casefold()
-        for status in MilestoneStatus:
-            key = f"milestone_status.{status.value}"
-            if any(wanted == ctx.services.texts.get(lang, key).casefold() for lang in Language):
-                return status
-        raise
-
-
 async def choose_status(ctx: Context, update: Update, status: MilestoneStatus) -> list[Reply]:
     """A status; the percent next, unless the status decides it (done, not started)."""
     step = Step.NOTE if status in SETTLED else Step.PERCENT
@@ -212,7 +187,7 @@ async def status_typed(event: TextReceived, ctx: Context) -> list[Reply]:
     if update is None:
         return await stale(ctx)
     try:
-        status = read_status(ctx, event.text)
+        status = read_status(ctx.services.texts, event.text)
     except ProgressError as problem:
         return await again(ctx, update, problem)
     return await choose_status(ctx, update, status)
@@ -277,26 +252,6 @@ async def link_typed(event: TextReceived, ctx: Context) -> list[Reply]:
     return await go(ctx, Step.CONFIRM, update.milestone, update.draft.with_evidence(link=link))
 
 
-async def keep_file(ctx: Context, event: FileReceived) -> EvidenceFile:
-    """Fetch the file from its platform and keep it under the media directory, if it fits."""
-    settings = ctx.services.settings
-    city = await own_city(ctx)
-    try:
-        download = await ctx.services.files.fetch(
-            event.channel, event.file_ref, max_bytes=settings.media_max_bytes
-        )
-        stored = MediaStore.from_settings(settings).save(
-            download, folder=f"progress/{city.slug}", accept=EVIDENCE_KINDS
-        )
-    except FileTooLarge:
-        raise ProgressError("too_large") from None
-    except FileUnavailable:
-        raise ProgressError("file_unavailable") from None
-    except MediaRejected as rejected:
-        raise ProgressError(rejected.reason) from None
-    return EvidenceFile(path=stored.path, content_type=stored.content_type, size=stored.size)
-
-
 @router.event(FileReceived, access=CITY_TEAM, steps=tuple(Step))
 async def file_sent(event: FileReceived, ctx: Context) -> list[Reply]:
     """A photo or file as evidence; at another step of the update, the step is asked again."""
@@ -306,7 +261,7 @@ async def file_sent(event: FileReceived, ctx: Context) -> list[Reply]:
     if update.step is not Step.EVIDENCE:
         return [Text(text=ctx.t("progress.file_not_now")), *await again(ctx, update)]
     try:
-        file = await keep_file(ctx, event)
+        file = await keep_file(ctx, event, await own_city(ctx))
     except ProgressError as problem:
         return await again(ctx, update, problem)
     return await go(ctx, Step.CONFIRM, update.milestone, update.draft.with_evidence(file=file))
@@ -377,19 +332,6 @@ async def confirm(ctx: Context, update: Update) -> list[Reply]:
 
 
 # --- depa: every city, and who is behind --------------------------------------------------------
-
-
-def find_city(typed: str, cities: list[Organisation]) -> Organisation | None:
-    """The city a name or slug means; a fragment must fit one city's name alone."""
-    wanted = " ".join(typed.split()).casefold()
-
-    def names(city: Organisation) -> tuple[str, ...]:
-        return (city.slug, city.name_th.casefold(), city.name_en.casefold())
-
-    exact = [city for city in cities if wanted in names(city)]
-    partial = [city for city in cities if any(wanted in name for name in names(city)[1:])]
-    found = exact or partial
-    return found[0] if len(found) == 1 else None
 
 
 async def show_overview(ctx: Context, page: int) -> list[Reply]:

@@ -53,12 +53,12 @@ def due_words(ctx: Context, milestone: Milestone) -> str:
     if milestone.status is MilestoneStatus.DONE:
         return ctx.t("progress.due_done", day=day)
     left = service.days_left(milestone.due_at, ctx.now, ctx.services.zone)
-    if left > 0:
-        days = ctx.t("progress.days_left", days=left)
-    elif left == 0:
+    if left == 0:
         days = ctx.t("progress.due_today")
+    elif abs(left) == 1:
+        days = ctx.t("progress.days_left_one" if left > 0 else "progress.overdue_one")
     else:
-        days = ctx.t("progress.overdue", days=-left)
+        days = ctx.t("progress.days_left" if left > 0 else "progress.overdue", days=abs(left))
     return ctx.t("progress.due", day=day, days=days)
 
 
@@ -303,6 +303,8 @@ def last_words(ctx: Context, city: service.CitySummary) -> str:
         return ctx.t("progress.never_reported")
     if city.days_silent == 0:
         return ctx.t("progress.reported_today")
+    if city.days_silent == 1:
+        return ctx.t("progress.reported_one_day_ago")
     return ctx.t("progress.reported_days_ago", days=city.days_silent)
 
 
