@@ -4,8 +4,8 @@ The feature's router: routes and who may use them. City members (executives, off
 update their own city's milestones; depa (coordinators, admins) read every city's, and who is
 behind; partners see no city's progress. Use cases are in `service.py` (which `citybot progress`
 calls too), replies in `views.py`, the update being made in `draft.py`, what members type or
-send in `typed.py`, the flow's diagram in `flow.mmd`. Nothing is saved before the summary is confirmed, and any command amid an update
-ends it, saying so (`Router.abandons`).
+send in `typed.py`, the flow's diagram in `flow.mmd`. Nothing is saved before the summary is
+confirmed, and any command amid an update ends it, saying so (`Router.abandons`).
 """
 
 from __future__ import annotations
