@@ -10,6 +10,7 @@ confirmed, and any command amid an update ends it, saying so (`Router.abandons`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.core.authz import CITY_TEAM, DEPA_STAFF
@@ -44,16 +45,6 @@ from handlers.progress.typed import find_city, keep_file, read_status, wanted_ro
 
 router = Router("progress")
 router.abandons(FLOW, "progress.abandoned")
-
-# Which button acts at which step (cancel acts at any).
-ACTS_AT = {
-    Act.SKIP_NOTE: Step.NOTE,
-    Act.KEEP_NOTE: Step.NOTE,
-    Act.SKIP_EVIDENCE: Step.EVIDENCE,
-    Act.KEEP_EVIDENCE: Step.EVIDENCE,
-    Act.CONFIRM: Step.CONFIRM,
-    Act.EDIT: Step.CONFIRM,
-}
 
 
 async def own_city(ctx: Context) -> Organisation:
@@ -163,93 +154,106 @@ async def start(ctx: Context, milestone: Milestone) -> list[Reply]:
     return await go(ctx, Step.STATUS, milestone, Draft(milestone_id=milestone.id))
 
 
-async def choose_status(ctx: Context, update: Update, status: MilestoneStatus) -> list[Reply]:
+# What an answer makes of the draft: the step it leads to, and the draft then.
+Move = Callable[[Draft], tuple[Step, Draft]]
+
+
+async def answer(ctx: Context, update: Update | None, at: Step, move: Move) -> list[Reply]:
+    """Take an answer given at step `at`: on to the step it leads to, or `at` asked again.
+
+    Again, saying why, when the answer cannot be taken; again, silently, for a button of a step
+    the update has left (pressed twice, or scrolled back to).
+    """
+    if update is None:
+        return await stale(ctx)
+    if update.step is not at:
+        return await again(ctx, update)
+    try:
+        step, draft = move(update.draft)
+    except ProgressError as problem:
+        return await again(ctx, update, problem)
+    return await go(ctx, step, update.milestone, draft)
+
+
+def status_move(status: MilestoneStatus) -> Move:
     """A status; the percent next, unless the status decides it (done, not started)."""
-    step = Step.NOTE if status in SETTLED else Step.PERCENT
-    return await go(ctx, step, update.milestone, update.draft.with_status(status))
+    return lambda draft: (
+        Step.NOTE if status in SETTLED else Step.PERCENT,
+        draft.with_status(status),
+    )
+
+
+def percent_move(percent: int) -> Move:
+    """A percent (checked: a made-up button may say anything); the note next."""
+    return lambda draft: (Step.NOTE, replace(draft, percent=check_percent(percent)))
+
+
+# The flow's buttons but confirm and cancel: the step each answers, and what it does.
+MOVES: dict[Act, tuple[Step, Move]] = {
+    Act.SKIP_NOTE: (Step.NOTE, lambda draft: (Step.EVIDENCE, replace(draft, note=None))),
+    Act.KEEP_NOTE: (Step.NOTE, lambda draft: (Step.EVIDENCE, draft)),
+    Act.SKIP_EVIDENCE: (Step.EVIDENCE, lambda draft: (Step.CONFIRM, draft.with_evidence())),
+    Act.KEEP_EVIDENCE: (Step.EVIDENCE, lambda draft: (Step.CONFIRM, draft)),
+    Act.EDIT: (Step.CONFIRM, lambda draft: (Step.STATUS, draft)),
+}
 
 
 @router.choice(StatusPicked, access=CITY_TEAM)
 async def status_pressed(pressed: StatusPicked, ctx: Context) -> list[Reply]:
     """A status button."""
     update = await current(ctx, pressed.milestone_id)
-    if update is None:
-        return await stale(ctx)
-    if update.step is not Step.STATUS:
-        return await again(ctx, update)
-    return await choose_status(ctx, update, pressed.status)
+    return await answer(ctx, update, Step.STATUS, status_move(pressed.status))
 
 
 @router.step(Step.STATUS, access=CITY_TEAM)
 async def status_typed(event: TextReceived, ctx: Context) -> list[Reply]:
-    """A status typed instead of pressed."""
-    update = await current(ctx)
-    if update is None:
-        return await stale(ctx)
-    try:
-        status = read_status(ctx.services.texts, event.text)
-    except ProgressError as problem:
-        return await again(ctx, update, problem)
-    return await choose_status(ctx, update, status)
-
-
-async def choose_percent(ctx: Context, update: Update, percent: int) -> list[Reply]:
-    """A percent; the note next."""
-    return await go(ctx, Step.NOTE, update.milestone, replace(update.draft, percent=percent))
+    """A status typed instead of pressed: `done`, `กำลังดำเนินการ`…"""
+    return await answer(
+        ctx,
+        await current(ctx),
+        Step.STATUS,
+        lambda draft: status_move(read_status(ctx.services.texts, event.text))(draft),
+    )
 
 
 @router.choice(PercentPicked, access=CITY_TEAM)
 async def percent_pressed(pressed: PercentPicked, ctx: Context) -> list[Reply]:
     """25/50/75/100 %."""
     update = await current(ctx, pressed.milestone_id)
-    if update is None:
-        return await stale(ctx)
-    if update.step is not Step.PERCENT:
-        return await again(ctx, update)
-    try:
-        percent = check_percent(pressed.percent)  # a made-up button may say anything
-    except ProgressError as problem:
-        return await again(ctx, update, problem)
-    return await choose_percent(ctx, update, percent)
+    return await answer(ctx, update, Step.PERCENT, percent_move(pressed.percent))
 
 
 @router.step(Step.PERCENT, access=CITY_TEAM)
 async def percent_typed(event: TextReceived, ctx: Context) -> list[Reply]:
     """A percent typed: `60`, `60%`, `๖๐`, `ร้อยละ 60`."""
-    update = await current(ctx)
-    if update is None:
-        return await stale(ctx)
-    try:
-        percent = parse_percent(event.text)
-    except ProgressError as problem:
-        return await again(ctx, update, problem)
-    return await choose_percent(ctx, update, percent)
+    return await answer(
+        ctx,
+        await current(ctx),
+        Step.PERCENT,
+        lambda draft: percent_move(parse_percent(event.text))(draft),
+    )
 
 
 @router.step(Step.NOTE, access=CITY_TEAM)
 async def note_typed(event: TextReceived, ctx: Context) -> list[Reply]:
     """The note; evidence next."""
-    update = await current(ctx)
-    if update is None:
-        return await stale(ctx)
-    try:
-        note = check_note(event.text)
-    except ProgressError as problem:
-        return await again(ctx, update, problem)
-    return await go(ctx, Step.EVIDENCE, update.milestone, replace(update.draft, note=note))
+    return await answer(
+        ctx,
+        await current(ctx),
+        Step.NOTE,
+        lambda draft: (Step.EVIDENCE, replace(draft, note=check_note(event.text))),
+    )
 
 
 @router.step(Step.EVIDENCE, access=CITY_TEAM)
 async def link_typed(event: TextReceived, ctx: Context) -> list[Reply]:
     """A link as evidence; the summary next."""
-    update = await current(ctx)
-    if update is None:
-        return await stale(ctx)
-    try:
-        link = check_link(event.text)
-    except ProgressError as problem:
-        return await again(ctx, update, problem)
-    return await go(ctx, Step.CONFIRM, update.milestone, update.draft.with_evidence(link=link))
+    return await answer(
+        ctx,
+        await current(ctx),
+        Step.EVIDENCE,
+        lambda draft: (Step.CONFIRM, draft.with_evidence(link=check_link(event.text))),
+    )
 
 
 @router.event(FileReceived, access=CITY_TEAM, steps=tuple(Step))
@@ -283,22 +287,11 @@ async def pressed(pressed: Pressed, ctx: Context) -> list[Reply]:
     if pressed.act is Act.CANCEL:
         await ctx.state.clear()
         return [Text(text=ctx.t("progress.cancelled"))]
-    if ACTS_AT[pressed.act] is not update.step:
+    if pressed.act is not Act.CONFIRM:
+        return await answer(ctx, update, *MOVES[pressed.act])
+    if update.step is not Step.CONFIRM:
         return await again(ctx, update)
-    milestone, draft = update.milestone, update.draft
-    match pressed.act:
-        case Act.SKIP_NOTE:
-            return await go(ctx, Step.EVIDENCE, milestone, replace(draft, note=None))
-        case Act.KEEP_NOTE:
-            return await go(ctx, Step.EVIDENCE, milestone, draft)
-        case Act.SKIP_EVIDENCE:
-            return await go(ctx, Step.CONFIRM, milestone, draft.with_evidence())
-        case Act.KEEP_EVIDENCE:
-            return await go(ctx, Step.CONFIRM, milestone, draft)
-        case Act.EDIT:
-            return await go(ctx, Step.STATUS, milestone, draft)
-        case _:
-            return await confirm(ctx, update)
+    return await confirm(ctx, update)
 
 
 async def confirm(ctx: Context, update: Update) -> list[Reply]:

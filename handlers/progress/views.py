@@ -8,7 +8,6 @@ takes 13 buttons, labels of 20 characters.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
 from bot.core.context import Context
 from bot.core.payloads import Command, Payload
@@ -31,7 +30,6 @@ from handlers.progress.payloads import (
 )
 from handlers.progress.rules import MAX_NOTE_CHARS, PERCENT_STEPS, ProgressError, settle
 
-T = TypeVar("T")
 PER_PAGE = 10  # buttons of milestones or cities a page, leaving room for paging and the rest
 LABEL_CHARS = 40  # Telegram shows a button's label whole: keep it to a line
 EXCERPT_CHARS = 200
@@ -103,26 +101,22 @@ def city_text(ctx: Context, city: Organisation, rows: Sequence[MilestoneRow]) ->
     return "\n".join(lines)
 
 
-def page_of(items: Sequence[T], page: int) -> tuple[int, Sequence[T], bool]:
-    """Page `page` (kept in range) of `items`: its number, its items, whether more follow."""
-    pages = max((len(items) + PER_PAGE - 1) // PER_PAGE, 1)
+def picker(
+    ctx: Context, entries: Sequence[tuple[str, Payload]], page: int, to: Callable[[int], Payload]
+) -> list[Choice]:
+    """A page (kept in range) of named buttons, numbered as the list above them, with paging."""
+    pages = max((len(entries) + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(max(page, 0), pages - 1)
-    return page, items[page * PER_PAGE : (page + 1) * PER_PAGE], page + 1 < pages
-
-
-def paging(ctx: Context, page: int, more: bool, to: Callable[[int], Payload]) -> list[Choice]:
-    """ "More" and "previous" buttons, where there is a page to go to."""
-    options = []
-    if more:
+    first = page * PER_PAGE
+    options = [
+        Choice(label=f"{number}. {shorten(name, LABEL_CHARS)}", payload=payload.pack())
+        for number, (name, payload) in enumerate(entries[first : first + PER_PAGE], first + 1)
+    ]
+    if page + 1 < pages:
         options.append(Choice(label=ctx.t("progress.more"), payload=to(page + 1).pack()))
     if page > 0:
         options.append(Choice(label=ctx.t("progress.previous"), payload=to(page - 1).pack()))
     return options
-
-
-def numbered(number: int, name: str) -> str:
-    """A button label that matches the list's numbering."""
-    return f"{number}. {shorten(name, LABEL_CHARS)}"
 
 
 def city_detail(
@@ -131,15 +125,10 @@ def city_detail(
     """For the city's team: every milestone as text, then a page of them as update buttons."""
     if not rows:
         return [Text(text=ctx.t("progress.no_plans", city=ctx.local(city, "name")))]
-    page, shown, more = page_of(list(enumerate(rows, start=1)), page)
-    options = [
-        Choice(
-            label=numbered(number, ctx.local(row.milestone, "title")),
-            payload=UpdateMilestone(row.milestone.id).pack(),
-        )
-        for number, row in shown
+    entries = [
+        (ctx.local(row.milestone, "title"), UpdateMilestone(row.milestone.id)) for row in rows
     ]
-    options += paging(ctx, page, more, MilestonePage)
+    options = picker(ctx, entries, page, MilestonePage)
     return [
         Text(text=city_text(ctx, city, rows)),
         Choices(text=ctx.t("progress.choose_milestone"), options=tuple(options)),
@@ -326,16 +315,10 @@ def overview(ctx: Context, cities: Sequence[service.CitySummary], page: int) -> 
                 last=last_words(ctx, city),
             )
         )
-    page, shown, more = page_of(list(enumerate(cities, start=1)), page)
-    options = [
-        Choice(
-            label=numbered(rank, ctx.local(city.organisation, "name")),
-            payload=CityPicked(city.organisation.id).pack(),
-        )
-        for rank, city in shown
+    entries = [
+        (ctx.local(city.organisation, "name"), CityPicked(city.organisation.id)) for city in cities
     ]
-    options += paging(ctx, page, more, CityPage)
-    options.append(depa_choices(ctx)[1])
+    options = [*picker(ctx, entries, page, CityPage), depa_choices(ctx)[1]]
     return [
         Text(text="\n".join(lines)),
         Choices(text=ctx.t("progress.choose_city"), options=tuple(options)),
