@@ -111,29 +111,34 @@ class Update:
 
 
 async def current(ctx: Context, milestone_id: int | None = None) -> Update | None:
-    """The sender's update (of `milestone_id`, for a button); None once over or for another."""
+    """The sender's update (of `milestone_id`, for a button); None once over or for another.
+
+    An update that cannot go on (its data unreadable, or its milestone no longer the member's
+    city's) is ended here; a button of an earlier update leaves the current one alone.
+    """
     assert ctx.member is not None
     step = next((s for s in Step if ctx.state.at(s)), None)
-    draft = Draft.from_data(ctx.state.data) if step is not None else None
-    if step is None or draft is None:
+    if step is None:
         return None
-    if milestone_id is not None and draft.milestone_id != milestone_id:
-        return None
+    draft = Draft.from_data(ctx.state.data)
     try:
+        if draft is None:
+            raise ProgressError("unknown_milestone", key="")
         milestone = await service.milestone_of(
             session=ctx.session,
             organisation_id=ctx.member.organisation_id,
             milestone_id=draft.milestone_id,
         )
     except ProgressError:
-        return None  # the member moved to another city meanwhile
+        await ctx.state.clear()
+        return None
+    if milestone_id is not None and draft.milestone_id != milestone_id:
+        return None
     return Update(step, draft, milestone)
 
 
 async def stale(ctx: Context) -> list[Reply]:
-    """A button, or an answer, of an update that is over (expired after 30 minutes, or done)."""
-    if ctx.state.step is not None and ctx.state.step.startswith(f"{FLOW}."):
-        await ctx.state.clear()
+    """A button, or an answer, of an update that is over (saved, cancelled or expired)."""
     return [Text(text=ctx.t("progress.stale"))]
 
 

@@ -27,6 +27,7 @@ from tests.handlers.progress_kit import (
 )
 
 ABANDONED = "ℹ️ การรายงานความคืบหน้าที่ทำค้างไว้ยังไม่ได้บันทึก"
+STALE = "ปุ่มนี้ใช้ไม่ได้แล้ว"
 MB = 1_048_576
 
 
@@ -168,7 +169,8 @@ async def test_another_citys_milestone_or_an_unknown_one_cannot_be_updated(
     assert "จัดตั้งคณะกรรมการบริหารโครงการ" in officer.text
     assert await step_of(seeded_database, officer) == "progress.status"
     await officer.press(StatusPicked(phuket.id, MilestoneStatus.DONE).pack())
-    assert "หมดเวลาแล้ว" in officer.text  # a button of no update of theirs
+    assert officer.text.startswith(STALE)  # a button of no update of theirs
+    assert await step_of(seeded_database, officer) == "progress.status"  # theirs goes on
     assert await reports(seeded_database) == []
     assert (await milestone(seeded_database, "phuket", "pmc-established")).percent == 0
 
@@ -213,9 +215,33 @@ async def test_an_update_expires_after_30_minutes_and_its_buttons_say_so(
     clock.advance(timedelta(minutes=31))
     await officer.press(PercentPicked(milestone_id, 50).pack())
     assert officer.text == (
-        "การรายงานนี้หมดเวลาแล้ว (เก็บไว้ได้ 30 นาที) และยังไม่ได้บันทึก พิมพ์ /progress เพื่อเริ่มใหม่"
+        f"{STALE} เพราะการรายงานนั้นจบไปแล้ว (บันทึก ยกเลิก หรือไม่มีการตอบเกิน 30 นาที) "
+        "พิมพ์ /progress เพื่อรายงานใหม่"
     )
     await officer.send("a note nobody asks for any more")
-    assert "หมดเวลาแล้ว" not in officer.text  # typed text is no longer the flow's
+    assert STALE not in officer.text  # typed text is no longer the flow's
     assert await reports(seeded_database) == []
     assert (await milestone(seeded_database, "khon-kaen", "area-plan-drafted")).percent == 0
+
+
+async def test_buttons_of_an_update_that_is_over_change_nothing(
+    officer: ChatDriver, seeded_database: Database
+) -> None:
+    """Confirm pressed twice saves once; a button of an earlier update leaves the new one be."""
+    first = await start(seeded_database, officer, "pmc-established")
+    await officer.choose("✅ เสร็จแล้ว")
+    await officer.choose("ข้าม")
+    await officer.choose("ข้าม")
+    confirm = next(o.payload for o in officer.options() if o.label == "ยืนยัน")
+    await officer.press(confirm)
+    await officer.press(confirm)
+    assert officer.text.startswith(STALE)
+    assert len(await reports(seeded_database)) == 1
+    second = await start(seeded_database, officer, "policy-announced")
+    await officer.press(StatusPicked(first, MilestoneStatus.BLOCKED).pack())
+    assert officer.text.startswith(STALE)
+    await officer.press(StatusPicked(second, MilestoneStatus.BLOCKED).pack())  # still works
+    assert await step_of(seeded_database, officer) == "progress.percent"
+    await officer.press(StatusPicked(first, MilestoneStatus.BLOCKED).pack())
+    assert await step_of(seeded_database, officer) == "progress.percent"
+    assert (await milestone(seeded_database, "khon-kaen", "pmc-established")).percent == 100
