@@ -1,7 +1,7 @@
 """Channel-neutral features. `ROUTERS` is the one place that says which feature goes first."""
 
 from bot.core.router import Router
-from handlers import account, announce, help, materials, onboarding, team
+from handlers import account, announce, help, materials, onboarding, progress, team
 
 ROUTERS: list[Router] = [
     onboarding.router,
@@ -9,5 +9,6 @@ ROUTERS: list[Router] = [
     team.router,
     materials.router,
     announce.router,
+    progress.router,
     help.router,  # last: it holds the fallback
 ]

@@ -10,14 +10,26 @@ from bot.core.payloads import Command
 from bot.core.replies import Choice, Choices
 from db.enums import Role
 
+# depa's coordinators and admins share one menu.
+DEPA_MENU = (
+    "progress",
+    "behind",
+    "materials",
+    "announce",
+    "invite",
+    "whoami",
+    "link",
+    "lang",
+    "help",
+)
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("materials", "invite", "whoami", "link", "lang", "help"),
-    Role.OFFICER: ("materials", "whoami", "link", "lang", "help"),
+    Role.EXECUTIVE: ("progress", "materials", "invite", "whoami", "link", "lang", "help"),
+    Role.OFFICER: ("progress", "materials", "whoami", "link", "lang", "help"),
     Role.PARTNER: ("materials", "whoami", "link", "lang", "help"),
-    Role.COORDINATOR: ("materials", "announce", "invite", "whoami", "link", "lang", "help"),
-    Role.ADMIN: ("materials", "announce", "invite", "whoami", "link", "lang", "help"),
+    Role.COORDINATOR: DEPA_MENU,
+    Role.ADMIN: DEPA_MENU,
 }
 
 

@@ -32,7 +32,7 @@ from bot.core.router import RouteKind, Router, find_chat_route, find_route
 from bot.core.state import StateStore
 from bot.core.texts import Texts
 from db.enums import Language, MemberStatus
-from db.models import Chat, Identity, Member
+from db.models import Chat, ConversationState, Identity, Member
 from db.repositories import audit
 from db.repositories.conversations import load_state
 from db.repositories.identities import ensure_chat, ensure_identity, move_chat, seen
@@ -156,6 +156,9 @@ class Dispatcher:
         self._routers = tuple(routers)
         self.services = services
         self._keywords = command_keywords(services.texts, self._routers)
+        self._abandoned_by_commands = {
+            flow: key for router in self._routers for flow, key in router.abandonable.items()
+        }
 
     def apology(self, event: Event) -> list[Reply]:
         """What a person reads when their message cannot be handled: sorry, in their language."""
@@ -239,13 +242,29 @@ class Dispatcher:
             args=match.args,
             sender_name=event.user.display_name,
         )
+        notice = await self._abandon(context, state_row, match.route.kind)
         if not match.route.access.allows(member):
             key = "auth.register_first" if member is None else "auth.denied"
-            return [Text(text=context.t(key))]
+            return [*notice, Text(text=context.t(key))]
         # A choice handler takes the button's parsed payload; every other handler the event.
         subject = match.payload if match.payload is not None else event
         replies: list[Reply] = await match.route.handler(subject, context)
-        return replies
+        return [*notice, *replies]
+
+    async def _abandon(
+        self, context: Context, state: ConversationState | None, kind: RouteKind
+    ) -> list[Reply]:
+        """Leave a flow that a command interrupts, where its router says so; the notice to send.
+
+        The notice comes before the command's answer (`Router.abandons`), refused or not.
+        """
+        if kind is not RouteKind.COMMAND or state is None:
+            return []
+        key = self._abandoned_by_commands.get(state.flow)
+        if key is None:
+            return []
+        await context.state.clear()
+        return [Text(text=context.t(key))]
 
     async def _chat_event(self, session: AsyncSession, event: Event, now: datetime) -> list[Reply]:
         """A group event that names nobody: no identity is made up for it, the group answers.

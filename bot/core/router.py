@@ -46,7 +46,7 @@ class Route:
     kind: RouteKind
     handler: Handler
     access: Access
-    names: frozenset[str] = frozenset()  # command names or step values
+    names: frozenset[str] = frozenset()  # command names, or step values (steps, events)
     sub: str | None = None  # a command's sub-command: `/announce status` is ("announce", "status")
     payload_type: type[Payload] | None = None  # what a choice route takes
     event_type: type[Event] | None = None
@@ -95,6 +95,16 @@ class Router:
     def __init__(self, name: str) -> None:
         self.name = name
         self.routes: list[Route] = []
+        # Flows a command leaves, with the text that says what was lost (see `abandons`).
+        self.abandonable: dict[str, str] = {}
+
+    def abandons(self, flow: str, notice_key: str) -> None:
+        """Any command typed or pressed amid `flow` ends it, `notice_key` saying so first.
+
+        For flows whose half-made work is better dropped than resumed by surprise: the command
+        (another feature's, or the flow's own restarted) is answered as usual after the notice.
+        """
+        self.abandonable[flow] = notice_key
 
     def _add(self, route: Route) -> None:
         self.routes.append(route)
@@ -160,11 +170,18 @@ class Router:
 
         return register
 
-    def event(self, event_type: type[Event], *, access: Access = MEMBERS) -> Callable[[H], H]:
-        """Any event of `event_type` (follow, join, sticker, file…)."""
+    def event(
+        self, event_type: type[Event], *, access: Access = MEMBERS, steps: Sequence[StrEnum] = ()
+    ) -> Callable[[H], H]:
+        """Any event of `event_type` (follow, join, sticker, file…).
+
+        With `steps`, only one that comes while the sender is at one of them: a photo sent as a
+        flow's answer goes to the flow, any other to whoever takes photos in general.
+        """
 
         def register(handler: H) -> H:
-            self._add(Route(RouteKind.EVENT, handler, access, event_type=event_type))
+            values = frozenset(step.value for step in steps)
+            self._add(Route(RouteKind.EVENT, handler, access, names=values, event_type=event_type))
             return handler
 
         return register
@@ -261,7 +278,11 @@ def find_route(
         )
         for name, words in keywords.items():
             args = match_keyword(event.text, words, exact_only=awaiting)
-            if args is not None and (found := _command(routes, name, args, allowed)) is not None:
+            if args is None or (found := _command(routes, name, args, allowed)) is None:
+                continue
+            # Amid a flow, a word that names a command the sender may not use is their answer
+            # (a note that says "ล่าช้า"), not a command to refuse.
+            if not awaiting or allowed(found.route.access):
                 return found
         if step is not None:
             found = first(RouteKind.STEP, lambda r: event.text if step in r.names else None)
@@ -281,10 +302,13 @@ def find_route(
             if route.kind is RouteKind.CHOICE and type(payload) is route.payload_type:
                 return Match(route, "", payload)
         return fallback("")
-    return first(
-        RouteKind.EVENT,
-        lambda r: "" if r.event_type is not None and isinstance(event, r.event_type) else None,
-    )
+
+    def takes(route: Route) -> bool:
+        if route.event_type is None or not isinstance(event, route.event_type):
+            return False
+        return not route.names or step in route.names
+
+    return first(RouteKind.EVENT, lambda r: "" if takes(r) else None)
 
 
 def find_chat_route(routers: Sequence[Router], event: Event) -> ChatHandler | None:

@@ -207,3 +207,48 @@ def test_sub_commands_are_routes_of_their_own_chosen_by_who_may_use_them() -> No
 def test_keywords_stay_loose_after_a_list_that_awaits_no_answer() -> None:
     """A remembered state no step route answers leaves keywords loose: a search still works."""
     assert _kind(_text("ช่วยเหลือ ทีหลัง"), "materials.shown") == "COMMAND:ทีหลัง"
+
+
+def test_an_event_route_with_steps_takes_only_what_comes_at_them() -> None:
+    """A photo at a flow's step goes to the flow; elsewhere to the general route after it."""
+    files = Router("files")
+
+    async def evidence(_event: Event, _ctx: Context) -> list[Reply]:
+        return []
+
+    files.event(StickerReceived, access=ANYONE, steps=(Step.ASK,))(evidence)
+    files.event(StickerReceived, access=ANYONE)(_handler)
+    sticker = StickerReceived(user=None, chat=CHAT, occurred_at=NOW)
+
+    def handler(step: str | None) -> object:
+        match = find_route([files], sticker, step=step, in_group=False, keywords={})
+        assert match is not None
+        return match.route.handler
+
+    assert handler(Step.ASK.value) is evidence
+    assert handler(None) is _handler
+    assert handler("demo.other") is _handler
+
+
+def test_amid_a_flow_a_keyword_of_a_command_one_may_not_use_is_an_answer() -> None:
+    """At a step, `ช่วยเหลือ` is the answer of someone who may not use /help; else the command."""
+    staff = Router("staff")
+    staff.command("help", access=ADMINS)(_handler)
+    staff.step(Step.ASK, access=ANYONE)(_handler)
+    officer = _member(Role.OFFICER)
+
+    def kind(step: str | None, member: Member) -> str:
+        match = find_route(
+            [staff],
+            _text("ช่วยเหลือ"),
+            step=step,
+            in_group=False,
+            keywords=KEYWORDS,
+            allowed=lambda access: access.allows(member),
+        )
+        assert match is not None
+        return match.route.kind.name
+
+    assert kind(Step.ASK.value, officer) == "STEP"
+    assert kind(Step.ASK.value, _member(Role.ADMIN)) == "COMMAND"
+    assert kind(None, officer) == "COMMAND"  # outside a flow it is refused, saying why

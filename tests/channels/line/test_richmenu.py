@@ -61,7 +61,7 @@ async def test_richmenu_command_twice_sets_up_once_then_changes_nothing(
     first = await asyncio.to_thread(_run_cli, line)
     api = line.api
     names = {menu["name"].split(":")[1]: key for key, menu in api.rich_menus.items()}
-    assert set(names) == {"newcomers", "members", "leads", "staff"}
+    assert set(names) == {"newcomers", "members", "partners", "leads", "staff"}
     assert set(api.rich_menu_images) == set(api.rich_menus)
     assert api.default_rich_menu == names["newcomers"]
     assert api.user_rich_menus == {
@@ -92,6 +92,19 @@ async def test_every_area_is_a_command_postback_within_lines_limits(menus_texts:
             assert action["displayText"] == action["label"]
             covered += area["bounds"]["width"] * area["bounds"]["height"]
         assert covered == 2500 * 843
+
+
+async def test_issue12_progress_is_on_every_menu_but_the_newcomers_and_the_partners(
+    menus_texts: Texts,
+) -> None:
+    """City members and depa tap to /progress (depa to /behind too); partners see no progress."""
+    commands = {
+        menu.key: {area["action"]["data"] for area in menu.as_request()["areas"]}
+        for menu in load_menus(DEFAULT_CONTENT_DIR, menus_texts)
+    }
+    with_progress = {key for key, data in commands.items() if "1|cmd:progress" in data}
+    assert with_progress == {"members", "leads", "staff"}
+    assert {key for key, data in commands.items() if "1|cmd:behind" in data} == {"staff"}
 
 
 async def test_a_changed_menu_replaces_the_old_one_and_moves_its_users(
