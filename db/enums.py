@@ -145,3 +145,10 @@ class ReminderStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     CANCELLED = "cancelled"
+
+
+class SubmissionKind(StrEnum):
+    """What a city handed in for a competition stage."""
+
+    FILE = "file"
+    LINK = "link"

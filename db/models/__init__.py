@@ -26,6 +26,7 @@ from db.models.people import (
     OrganisationDomain,
 )
 from db.models.programme import (
+    CalendarToken,
     CheckinRound,
     Competition,
     CompetitionEntry,
@@ -38,6 +39,7 @@ from db.models.programme import (
     Plan,
     ProgressUpdate,
     Reminder,
+    Submission,
     Workshop,
     WorkshopSession,
 )
@@ -45,6 +47,7 @@ from db.models.programme import (
 __all__ = [
     "Announcement",
     "AuditLog",
+    "CalendarToken",
     "ChannelCursor",
     "Chat",
     "CheckinRound",
@@ -71,6 +74,7 @@ __all__ = [
     "ProgressUpdate",
     "Reminder",
     "SchedulerLease",
+    "Submission",
     "Workshop",
     "WorkshopSession",
 ]

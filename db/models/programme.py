@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     Date,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +26,7 @@ from db.enums import (
     OfferStatus,
     PlanKind,
     ReminderStatus,
+    SubmissionKind,
 )
 from db.models.ids import BigId
 
@@ -237,8 +240,61 @@ class Deadline(TimestampMixin, Base):
     description_en: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[datetime] = mapped_column(index=True)
     position: Mapped[int] = mapped_column(default=0)
+    # Whether cities hand something in for this stage (pitching and results: no); a stage without
+    # submissions reminds everyone, one with them only the cities that still owe.
+    accepts_submissions: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (UniqueConstraint("competition_id", "slug"),)
+
+
+class Submission(TimestampMixin, Base):
+    """What a city handed in for a stage: a file kept under the media directory, or a link.
+
+    A newer submission to the same stage replaces the one before (`replaced_at` set on the old
+    one, which stays as history); after the due time a submission is recorded as `late`.
+    `reference` is the receipt people quote (e.g. `SCP27-KKN-CN-01`).
+    """
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    prepared_by_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("identities.id", ondelete="SET NULL")
+    )
+    channel: Mapped[Channel | None]
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[SubmissionKind]
+    url: Mapped[str | None] = mapped_column(String(1000))
+    file_path: Mapped[str | None] = mapped_column(String(500))
+    file_type: Mapped[str | None] = mapped_column(String(100))
+    file_bytes: Mapped[int | None]
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    submitted_at: Mapped[datetime] = mapped_column(index=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    replaced_at: Mapped[datetime | None]
+
+    __table_args__ = (Index(None, "deadline_id", "organisation_id"),)
+
+
+class CalendarToken(TimestampMixin, Base):
+    """A member's private calendar feed address (`/calendar/{token}.ics`); reset revokes it."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None]
 
 
 class Reminder(TimestampMixin, Base):
