@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from db.enums import Language
+
+if TYPE_CHECKING:
+    from bot.core.texts import Translator
 
 _THAI_MONTHS = (
     "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
@@ -31,3 +35,23 @@ def format_datetime(moment: datetime, language: Language, zone: ZoneInfo) -> str
     if language is Language.TH:
         return f"{format_date(moment, language, zone)} {local:%H:%M} น."
     return f"{format_date(moment, language, zone)}, {local:%H:%M}"
+
+
+def calendar_days(due: datetime, now: datetime, zone: ZoneInfo) -> int:
+    """Days from today to the due day as a person counts them: by dates in `zone`, not by
+    24-hour blocks (a deadline tomorrow 16:30 is "1 day" at 23:00 today; negative: past)."""
+    return (due.astimezone(zone).date() - now.astimezone(zone).date()).days
+
+
+def countdown(t: Translator, due: datetime, now: datetime, zone: ZoneInfo) -> str:
+    """How long is left, as people say it: `อีก 12 วัน`, `พรุ่งนี้ 16:30 น.`, `วันนี้ 16:30 น.`,
+    `ปิดแล้ว` (texts under `countdown.*`, in the translator's language)."""
+    if due <= now:
+        return t("countdown.closed")
+    days = calendar_days(due, now, zone)
+    time = f"{due.astimezone(zone):%H:%M}"
+    if days == 0:
+        return t("countdown.today", time=time)
+    if days == 1:
+        return t("countdown.tomorrow", time=time)
+    return t("countdown.days", days=days)

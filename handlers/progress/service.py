@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import calendar_days
 from bot.core.texts import Texts
 from bot.delivery.notices import Compose, notify_chats, notify_members
 from db.enums import Channel, MemberStatus, MilestoneStatus, OrganisationKind, Role
@@ -44,7 +45,7 @@ CITY_ROLES = frozenset({Role.EXECUTIVE, Role.OFFICER})
 
 def days_left(due_at: datetime, now: datetime, zone: ZoneInfo) -> int:
     """Calendar days from today to the due day, in the display zone (negative: overdue)."""
-    return (due_at.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return calendar_days(due_at, now, zone)
 
 
 def is_overdue(milestone: Milestone, now: datetime) -> bool:
