@@ -8,6 +8,7 @@ else (a handler bug, a payload nobody can read) is tried a few times and then se
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,3 +83,21 @@ class InboxRetries:
     def exhausted(self, failures: int) -> bool:
         """Whether an event that failed `failures` times (counting ones) has no try left."""
         return failures >= self.max_attempts
+
+
+def being_cancelled() -> bool:
+    """Whether the running task has been asked to stop.
+
+    A database driver interrupted by a cancellation may raise its own error instead of
+    CancelledError; a loop that logs failures and tries again must check this before it does,
+    or it outlives the cancellation and shutting down waits on it forever.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+def stop_if_cancelled() -> None:
+    """Raise CancelledError if the running task was asked to stop and something took the
+    cancellation for a failure (a driver's error, an adapter's caught exception)."""
+    if being_cancelled():
+        raise asyncio.CancelledError

@@ -30,7 +30,7 @@ from bot.core.channel import (
 from bot.core.clock import Clock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
-from bot.core.failures import InboxRetries, describe, is_transient
+from bot.core.failures import InboxRetries, describe, is_transient, stop_if_cancelled
 from bot.core.replies import Reply, reply_to_data
 from db.enums import Channel
 from db.models import InboundEvent
@@ -269,7 +269,9 @@ class InboxProcessor:
                     await self.requeue_stale()
                 handled = await self.process_available()
             except Exception:
+                stop_if_cancelled()
                 log.exception("inbox: a batch failed; retrying shortly")
+            stop_if_cancelled()
             if handled:
                 continue
             self._wake.clear()

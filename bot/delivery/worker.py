@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.channel import ChannelAdapter, Delivery, Outcome, SendResult
 from bot.core.clock import Clock
+from bot.core.failures import stop_if_cancelled
 from bot.core.replies import reply_from_data
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.retry import RetryPolicy
@@ -101,8 +102,10 @@ class OutboxWorker:
             try:
                 sent = await self.deliver_due([channel])
             except Exception:
+                stop_if_cancelled()
                 log.exception("outbox: a %s batch failed; retrying shortly", channel.value)
                 sent = 0
+            stop_if_cancelled()
             if sent:
                 continue
             wake.clear()
@@ -168,6 +171,7 @@ class OutboxWorker:
                         session=session, message_ids=list(held), held_until=held_until, until=until
                     )
             except Exception:  # the next renewal tries again; the lease is the safety net
+                stop_if_cancelled()
                 log.exception("outbox: renewing a lease failed")
                 continue
             held.intersection_update(still)

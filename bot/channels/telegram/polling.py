@@ -24,6 +24,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from bot.channels.telegram.updates import ALLOWED_UPDATES, update_time
 from bot.core.channel import Ingest
 from bot.core.clock import Clock
+from bot.core.failures import stop_if_cancelled
 from db.enums import Channel
 from db.repositories.cursors import get_cursor, save_cursor
 from db.repositories.inbox import InboxItem
@@ -121,6 +122,7 @@ class TelegramPoller:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                stop_if_cancelled()
                 log.exception("telegram poller: a round failed; trying again shortly")
                 if not self._stopping:
                     await asyncio.sleep(self._error_pause)
