@@ -19,15 +19,25 @@ DEPA_MENU = (
     "invite",
     "whoami",
     "link",
+    "calendar",
     "lang",
     "help",
 )
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "materials", "invite", "whoami", "link", "lang", "help"),
-    Role.OFFICER: ("progress", "materials", "whoami", "link", "lang", "help"),
-    Role.PARTNER: ("materials", "whoami", "link", "lang", "help"),
+    Role.EXECUTIVE: (
+        "progress",
+        "materials",
+        "invite",
+        "whoami",
+        "link",
+        "calendar",
+        "lang",
+        "help",
+    ),
+    Role.OFFICER: ("progress", "materials", "whoami", "link", "calendar", "lang", "help"),
+    Role.PARTNER: ("materials", "whoami", "link", "calendar", "lang", "help"),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }
