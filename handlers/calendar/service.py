@@ -1,7 +1,7 @@
 """Calendar feeds (RFC 5545, built with `icalendar`) and the members' private feed tokens.
 
 The web app serves the feeds, chat hands out the links; both call these functions. A feed is
-built from a fixed number of queries whatever its size: the public one from two, a member's
+built from a fixed number of queries whatever its size: the public one from one, a member's
 from four. Every component's UID is made of slugs and keys, so a calendar app that refreshes
 the feed updates its events instead of adding copies; DTSTAMP is the row's last change, so
 the same data gives the same bytes.
