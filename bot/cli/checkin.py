@@ -8,36 +8,28 @@ database; the running bot's outbox worker does the sending.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.support import CommandError, in_session, load_cli_settings, local_minute
+from bot.cli.support import (
+    in_session,
+    load_cli_settings,
+    local_minute,
+    parse_as_of,
+    require_push_channels,
+)
+from bot.core.dates import in_quiet_hours
 from bot.core.texts import Texts
-from bot.delivery.announcements import push_channels
 from db.base import utcnow
 from handlers.progress.checkin_views import ChatCheckins
-from handlers.progress.checkins import CheckinOutreach, Tally, in_quiet_hours, run_due
+from handlers.progress.checkins import CheckinOutreach, Tally, run_due
 
 app = typer.Typer(
     help="Check-ins: city teams asked about milestones due soon, reminded while silent.",
     no_args_is_help=True,
 )
-
-
-def parse_as_of(typed: str, zone: ZoneInfo) -> datetime:
-    """An ISO 8601 date and time, in UTC; one without an offset is local to `zone`."""
-    try:
-        moment = datetime.fromisoformat(typed.strip())
-    except ValueError:
-        raise CommandError(
-            f"--as-of {typed!r} is not an ISO 8601 date and time; use e.g. 2027-01-04T09:00 "
-            f"({zone.key} unless an offset is given)"
-        ) from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
 
 
 @app.command("run")
@@ -56,12 +48,7 @@ def run(
     settings = load_cli_settings()
     zone = settings.timezone
     now = parse_as_of(as_of, zone) if as_of is not None else utcnow()
-    channels = push_channels(settings)
-    if not channels:
-        raise CommandError(
-            "neither LINE (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN) nor Telegram "
-            "(TELEGRAM_BOT_TOKEN) is configured, and check-ins go out only there"
-        )
+    channels = require_push_channels(settings, "check-ins")
     texts = Texts.load(settings.content_dir)
     outreach = CheckinOutreach(texts, channels, zone, ChatCheckins(zone))
 

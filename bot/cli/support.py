@@ -12,17 +12,19 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import DATABASE_CONNECT_TIMEOUT_SECONDS, database_engine, require_sqlite_directory
+from bot.delivery.announcements import push_channels
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
-from db.enums import ROLES_BY_KIND, Role
+from db.enums import ROLES_BY_KIND, Channel, Role
 from db.models import Organisation
 from db.repositories import organisations as organisation_repo
 from db.session import create_session_factory
@@ -112,6 +114,29 @@ def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]])
 
     with database_errors(settings):
         return asyncio.run(run())
+
+
+def parse_as_of(typed: str, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 date and time (`--as-of`), in UTC; one without an offset is local to `zone`."""
+    try:
+        moment = datetime.fromisoformat(typed.strip())
+    except ValueError:
+        raise CommandError(
+            f"--as-of {typed!r} is not an ISO 8601 date and time; use e.g. 2027-01-04T09:00 "
+            f"({zone.key} unless an offset is given)"
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def require_push_channels(settings: Settings, what: str) -> tuple[Channel, ...]:
+    """The platforms messages are pushed on; a CommandError when neither is configured."""
+    channels = push_channels(settings)
+    if not channels:
+        raise CommandError(
+            "neither LINE (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN) nor Telegram "
+            f"(TELEGRAM_BOT_TOKEN) is configured, and {what} go out only there"
+        )
+    return channels
 
 
 def local_minute(moment: datetime, settings: Settings) -> str:
