@@ -8,21 +8,10 @@ database; the running bot's outbox worker does the sending.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.support import (
-    in_session,
-    load_cli_settings,
-    local_minute,
-    parse_as_of,
-    require_push_channels,
-)
-from bot.core.dates import in_quiet_hours
-from bot.core.texts import Texts
-from db.base import utcnow
+from bot.cli.support import AsOf, in_session, push_run, quiet_hours_note
 from handlers.progress.checkin_views import ChatCheckins
 from handlers.progress.checkins import CheckinOutreach, Tally, run_due
 
@@ -33,24 +22,11 @@ app = typer.Typer(
 
 
 @app.command("run")
-def run(
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="ISO-DATETIME",
-            help="Act as at this time, e.g. 2027-01-04T09:00 (CITYBOT_TIMEZONE unless an "
-            "offset is given); now by default.",
-        ),
-    ] = None,
-) -> None:
+def run(as_of: AsOf = None) -> None:
     """Run the check-in round due (if not run yet) and the escalation steps due; print counts."""
-    settings = load_cli_settings()
-    zone = settings.timezone
-    now = parse_as_of(as_of, zone) if as_of is not None else utcnow()
-    channels = require_push_channels(settings, "check-ins")
-    texts = Texts.load(settings.content_dir)
-    outreach = CheckinOutreach(texts, channels, zone, ChatCheckins(zone))
+    job = push_run(as_of, "check-ins")
+    settings, now, zone = job.settings, job.now, job.settings.timezone
+    outreach = CheckinOutreach(job.texts, job.channels, zone, ChatCheckins(zone))
 
     async def check_in(session: AsyncSession) -> Tally:
         return await run_due(
@@ -62,8 +38,4 @@ def run(
     typer.echo(f"officers: {tally.officers}")
     typer.echo(f"executive: {tally.executive}")
     typer.echo(f"silent: {tally.silent}")
-    if in_quiet_hours(now, zone):
-        typer.echo(
-            f"{local_minute(now, settings)} is in the quiet hours (21:00-08:00): "
-            "messages due wait until 08:00"
-        )
+    quiet_hours_note(now, settings, "messages due")
