@@ -159,14 +159,21 @@ def periodic_jobs(
 
     async def remind_deadlines() -> None:
         async with sessions() as session, session.begin():
-            queued = await send_due_reminders(
+            done = await send_due_reminders(
                 session=session,
                 now=services.clock.now(),
                 texts=services.texts,
                 channels=channels,
                 zone=services.zone,
             )
-        if queued:
+        if done.sent or done.skipped:
+            log.info(
+                "reminders: %d sent (%d messages), %d skipped",
+                done.sent,
+                done.queued,
+                done.skipped,
+            )
+        if done.queued:
             outbox.wake()
 
     settings, zone = services.settings, services.zone

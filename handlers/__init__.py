@@ -1,7 +1,16 @@
 """Channel-neutral features. `ROUTERS` is the one place that says which feature goes first."""
 
 from bot.core.router import Router
-from handlers import account, announce, help, materials, onboarding, progress, team
+from handlers import (
+    account,
+    announce,
+    calendar,
+    help,
+    materials,
+    onboarding,
+    progress,
+    team,
+)
 
 ROUTERS: list[Router] = [
     onboarding.router,
@@ -10,5 +19,6 @@ ROUTERS: list[Router] = [
     materials.router,
     announce.router,
     progress.router,
+    calendar.router,
     help.router,  # last: it holds the fallback
 ]

@@ -10,24 +10,16 @@ from bot.core.payloads import Command
 from bot.core.replies import Choice, Choices
 from db.enums import Role
 
+# Every member's menu ends with their own account's commands.
+ACCOUNT = ("whoami", "link", "calendar", "lang", "help")
 # depa's coordinators and admins share one menu.
-DEPA_MENU = (
-    "progress",
-    "behind",
-    "materials",
-    "announce",
-    "invite",
-    "whoami",
-    "link",
-    "lang",
-    "help",
-)
+DEPA_MENU = ("progress", "behind", "materials", "announce", "invite", *ACCOUNT)
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "materials", "invite", "whoami", "link", "lang", "help"),
-    Role.OFFICER: ("progress", "materials", "whoami", "link", "lang", "help"),
-    Role.PARTNER: ("materials", "whoami", "link", "lang", "help"),
+    Role.EXECUTIVE: ("progress", "materials", "invite", *ACCOUNT),
+    Role.OFFICER: ("progress", "materials", *ACCOUNT),
+    Role.PARTNER: ("materials", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }

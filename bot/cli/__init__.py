@@ -22,6 +22,7 @@ from bot.cli import (
     invite,
     line,
     progress,
+    reminders,
     seed,
     serve,
     telegram,
@@ -66,6 +67,7 @@ cli.add_typer(announce.app, name="announce")
 cli.add_typer(checkin.app, name="checkin")
 cli.add_typer(inbox.app, name="inbox")
 cli.add_typer(progress.app, name="progress")
+cli.add_typer(reminders.app, name="reminders")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +19,14 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.support import CommandError, in_session, load_cli_settings, local_minute
+from bot.cli.support import (
+    AsOf,
+    CommandError,
+    in_session,
+    load_cli_settings,
+    local_minute,
+    parse_as_of,
+)
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels
 from bot.settings import Settings
@@ -208,39 +215,16 @@ def set_progress(
     )
 
 
-def _as_of(typed: str | None, settings: Settings) -> datetime:
-    """`--as-of` in UTC: ISO 8601, local to CITYBOT_TIMEZONE without an offset; now if unset."""
-    if typed is None:
-        return utcnow()
-    try:
-        moment = datetime.fromisoformat(typed.strip())
-    except ValueError:
-        raise CommandError(
-            f"--as-of {typed!r} is not a date and time; use ISO 8601 such as 2027-02-01T09:00 "
-            f"({settings.citybot_timezone} unless an offset is given)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.timezone)
-    return moment.astimezone(UTC)
-
-
 @app.command("behind")
 def behind(
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            metavar="ISO-DATETIME",
-            help="At this time instead of now (CITYBOT_TIMEZONE unless an offset is given).",
-        ),
-    ] = None,
+    as_of: AsOf = None,
     output: Annotated[
         BehindFormat, typer.Option("--format", help="table (default) or json (a list on stdout).")
     ] = BehindFormat.TABLE,
 ) -> None:
     """Cities with an overdue milestone, or no update for 14 days: the rule of `/behind`."""
     settings = load_cli_settings()
-    moment = _as_of(as_of, settings)
+    moment = parse_as_of(as_of, settings.timezone)
 
     async def read(session: AsyncSession) -> list[dict[str, Any]]:
         return [

@@ -12,17 +12,24 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
+import typer
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import DATABASE_CONNECT_TIMEOUT_SECONDS, database_engine, require_sqlite_directory
+from bot.core.dates import in_quiet_hours
+from bot.core.texts import Texts
+from bot.delivery.announcements import push_channels
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
-from db.enums import ROLES_BY_KIND, Role
+from db.base import utcnow
+from db.enums import ROLES_BY_KIND, Channel, Role
 from db.models import Organisation
 from db.repositories import organisations as organisation_repo
 from db.session import create_session_factory
@@ -112,6 +119,72 @@ def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]])
 
     with database_errors(settings):
         return asyncio.run(run())
+
+
+# `--as-of ISO-DATETIME`, as every command that acts "as at" a time declares it.
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="ISO-DATETIME",
+        help="Act as at this time, e.g. 2027-02-12T16:30 (CITYBOT_TIMEZONE unless an offset "
+        "is given); now by default.",
+    ),
+]
+
+
+def parse_as_of(typed: str | None, zone: ZoneInfo) -> datetime:
+    """`--as-of` in UTC (ISO 8601; one without an offset is local to `zone`); now if unset."""
+    if typed is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(typed.strip())
+    except ValueError:
+        raise CommandError(
+            f"--as-of {typed!r} is not an ISO 8601 date and time; use e.g. 2027-01-04T09:00 "
+            f"({zone.key} unless an offset is given)"
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class PushRun:
+    """What a command that runs a scheduled job by hand needs: settings, the moment it acts
+    at, the platforms to push on and the texts."""
+
+    settings: Settings
+    now: datetime
+    channels: tuple[Channel, ...]
+    texts: Texts
+
+
+def push_run(as_of: str | None, what: str) -> PushRun:
+    """Settings, `--as-of` and the platforms (a CommandError when there are none: `what` goes
+    out only there), then the texts."""
+    settings = load_cli_settings()
+    now = parse_as_of(as_of, settings.timezone)
+    channels = require_push_channels(settings, what)
+    return PushRun(settings, now, channels, Texts.load(settings.content_dir))
+
+
+def quiet_hours_note(now: datetime, settings: Settings, what: str) -> None:
+    """Say so when `now` is in the quiet hours, in which `what` waits until 08:00."""
+    if in_quiet_hours(now, settings.timezone):
+        typer.echo(
+            f"{local_minute(now, settings)} is in the quiet hours (21:00-08:00): "
+            f"{what} wait until 08:00"
+        )
+
+
+def require_push_channels(settings: Settings, what: str) -> tuple[Channel, ...]:
+    """The platforms messages are pushed on; a CommandError when neither is configured."""
+    channels = push_channels(settings)
+    if not channels:
+        raise CommandError(
+            "neither LINE (LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN) nor Telegram "
+            f"(TELEGRAM_BOT_TOKEN) is configured, and {what} go out only there"
+        )
+    return channels
 
 
 def local_minute(moment: datetime, settings: Settings) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,16 @@ _ENGLISH_MONTHS = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
 BUDDHIST_ERA_OFFSET = 543
+# No message a person did not ask for goes out between these (check-ins, digests, reminders).
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(8, 0)
+
+
+def in_quiet_hours(moment: datetime, zone: ZoneInfo) -> bool:
+    """Between 21:00 and 08:00 in `zone`, when nothing unasked is sent: what falls due then
+    waits for the first run after 08:00."""
+    local = moment.astimezone(zone).time()
+    return local >= QUIET_FROM or local < QUIET_UNTIL
 
 
 def format_date(moment: datetime, language: Language, zone: ZoneInfo) -> str:

@@ -1,45 +1,70 @@
-"""Competition deadline reminders, queued to every city team member when a reminder falls due."""
+"""Competition deadline reminders: the cities that still owe a stage are told, truthfully, once.
+
+The scheduler (every minute, lease holder only) and `citybot reminders run` call
+`send_due_reminders`. It claims every reminder due (the claim is the lock: two runs never both
+send one), then for each stage sends only the latest of its due reminders: after downtime the
+3-day and the 1-day reminder are both due, and only the 1-day one says something true. The
+others, and any reminder whose stage is already due, are cancelled without a message.
+
+Who hears is decided when it is sent: for a stage that takes submissions, the cities without a
+current one; for the others (pitching, results), every city. In each city, every active
+executive and officer (in their language) and the city's group chats (in Thai). Partners and
+depa hear nothing. Nothing goes out between 21:00 and 08:00 Bangkok: a reminder due then waits
+for the first run after 08:00, and its countdown is counted from then.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.dates import format_datetime
-from bot.core.payloads import Command
-from bot.core.replies import Choice, Choices, Reply
-from bot.core.texts import Texts, Translator
-from bot.delivery.notices import notify_members
+from bot.core.dates import in_quiet_hours
+from bot.core.texts import Texts
+from bot.delivery.notices import notify_chats, notify_members
+from bot.delivery.reminder_views import reminder_message
 from db.enums import Channel
-from db.models import Competition, Deadline
-from db.repositories.reminders import city_team_member_ids, claim_due_reminders
+from db.models import Competition, Deadline, Reminder
+from db.repositories.reminders import (
+    cancel_claimed,
+    city_ids,
+    claim_due_reminders,
+    owing_organisation_ids,
+    team_chats,
+    team_member_ids,
+)
 
 
-def reminder_message(
-    t: Translator, *, deadline: Deadline, competition: Competition, now: datetime, zone: ZoneInfo
-) -> list[Reply]:
-    """The reminder as a member reads it: what, when, how long is left, and a way to the rules."""
-    language = t.language.value
-    days_left = max((deadline.due_at - now).days, 0)
-    text = t(
-        "reminders.deadline",
-        competition=getattr(competition, f"title_{language}"),
-        stage=getattr(deadline, f"title_{language}"),
-        due=format_datetime(deadline.due_at, t.language, zone),
-        days=days_left,
-    )
-    return [
-        Choices(
-            text=text,
-            options=(
-                Choice(label=t("commands.materials.label"), payload=Command("materials").pack()),
-            ),
-        )
-    ]
+@dataclass(frozen=True)
+class ReminderRun:
+    """What one run did: reminders sent, reminders dropped unsent, messages queued."""
+
+    sent: int = 0
+    skipped: int = 0
+    queued: int = 0
+
+
+def latest_per_stage(
+    due: list[tuple[Reminder, Deadline, Competition]], now: datetime
+) -> tuple[list[tuple[Reminder, Deadline, Competition]], list[int]]:
+    """The reminders to send (each stage's latest, if the stage is not due yet) and the ids of
+    the rest, which are cancelled."""
+    latest: dict[int, tuple[Reminder, Deadline, Competition]] = {}
+    dropped: list[int] = []
+    for row in due:  # oldest first: a later reminder of the same stage overtakes an earlier one
+        reminder, deadline, _ = row
+        if deadline.due_at <= now:
+            dropped.append(reminder.id)
+            continue
+        overtaken = latest.get(deadline.id)
+        if overtaken is not None:
+            dropped.append(overtaken[0].id)
+        latest[deadline.id] = row
+    return list(latest.values()), dropped
 
 
 async def send_due_reminders(
@@ -49,23 +74,42 @@ async def send_due_reminders(
     texts: Texts,
     channels: Collection[Channel],
     zone: ZoneInfo,
-) -> int:
-    """Queue every due reminder to the city teams; how many messages were queued."""
+) -> ReminderRun:
+    """Send each stage's latest due reminder to the cities it concerns; the caller commits."""
+    if in_quiet_hours(now, zone):
+        return ReminderRun()
     due = await claim_due_reminders(session=session, now=now)
     if not due:
-        return 0
-    members = await city_team_member_ids(session=session)
+        return ReminderRun()
+    send, dropped = latest_per_stage(due, now)
+    await cancel_claimed(session=session, reminder_ids=dropped)
     queued = 0
-    for reminder, deadline, competition in due:
+    for reminder, deadline, competition in send:
+        cities = (
+            await owing_organisation_ids(session=session, deadline_id=deadline.id)
+            if deadline.accepts_submissions
+            else await city_ids(session=session)
+        )
+        compose = partial(
+            reminder_message, deadline=deadline, competition=competition, now=now, zone=zone
+        )
+        tag = f"reminder:{reminder.id}"
         queued += await notify_members(
             session=session,
-            member_ids=members,
+            member_ids=await team_member_ids(session=session, organisation_ids=cities),
             texts=texts,
-            compose=partial(
-                reminder_message, deadline=deadline, competition=competition, now=now, zone=zone
-            ),
+            compose=compose,
             now=now,
             channels=channels,
-            tag=f"reminder:{reminder.id}",
+            tag=tag,
         )
-    return queued
+        queued += await notify_chats(
+            session=session,
+            chats=await team_chats(session=session, organisation_ids=cities),
+            texts=texts,
+            compose=compose,
+            now=now,
+            channels=channels,
+            tag=tag,
+        )
+    return ReminderRun(sent=len(send), skipped=len(dropped), queued=queued)

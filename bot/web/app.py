@@ -19,6 +19,7 @@ from starlette.types import Lifespan, Receive, Scope, Send
 from bot.app import App
 from bot.channels.simulator import SimulatorChannel, simulator_routes
 from bot.core.channel import WebhookEndpoint
+from bot.web.calendar import calendar_routes
 from bot.web.fonts import font_routes
 from bot.web.health import health_routes
 
@@ -76,7 +77,7 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         finally:
             await app.close()
 
-    routes: list[BaseRoute] = [*health_routes(app), *font_routes()]
+    routes: list[BaseRoute] = [*health_routes(app), *font_routes(), *calendar_routes(app)]
     if app.settings.simulator_enabled:
         routes += _simulator(app)
     webhooks = {

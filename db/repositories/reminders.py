@@ -1,26 +1,29 @@
-"""Deadline reminders: rows the scheduler claims when their time comes."""
+"""Deadline reminders: rows the scheduler claims when their time comes, and who still owes."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, OrganisationKind, ReminderStatus
-from db.models import Competition, Deadline, Member, Organisation, Reminder
+from db.enums import MemberStatus, OrganisationKind, ReminderStatus, Role
+from db.models import Chat, Competition, Deadline, Member, Organisation, Reminder, Submission
+
+# The people of a city a competition deadline concerns.
+CITY_TEAM_ROLES = (Role.EXECUTIVE, Role.OFFICER)
 
 
 async def claim_due_reminders(
-    *, session: AsyncSession, now: datetime, limit: int = 20
+    *, session: AsyncSession, now: datetime
 ) -> list[tuple[Reminder, Deadline, Competition]]:
-    """Mark up to `limit` due reminders sent and return them with their deadline; the caller
-    commits. The UPDATE is the claim, so two schedulers never send the same reminder."""
-    due = (
-        select(Reminder.id)
-        .where(Reminder.status == ReminderStatus.PENDING, Reminder.remind_at <= now)
-        .order_by(Reminder.remind_at)
-        .limit(limit)
+    """Mark every due reminder sent and return them with their deadline, oldest first; the
+    caller commits (and may cancel some of them in the same transaction). The UPDATE is the
+    claim, so two schedulers never send the same reminder: on PostgreSQL the rows another one
+    holds are skipped, on SQLite its write waits for the other's commit."""
+    due = select(Reminder.id).where(
+        Reminder.status == ReminderStatus.PENDING, Reminder.remind_at <= now
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -39,19 +42,68 @@ async def claim_due_reminders(
         .join(Deadline, Deadline.id == Reminder.deadline_id)
         .join(Competition, Competition.id == Deadline.competition_id)
         .where(Reminder.id.in_(claimed))
-        .order_by(Reminder.remind_at)
+        .order_by(Reminder.remind_at, Reminder.id)
+        .execution_options(populate_existing=True)
     )
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-async def city_team_member_ids(*, session: AsyncSession) -> list[int]:
-    """Every active member of a city: the people competition deadlines concern."""
-    return list(
-        await session.scalars(
-            select(Member.id)
-            .join(Organisation, Organisation.id == Member.organisation_id)
-            .where(
-                Organisation.kind == OrganisationKind.CITY, Member.status == MemberStatus.ACTIVE
-            )
+async def cancel_claimed(*, session: AsyncSession, reminder_ids: Collection[int]) -> None:
+    """Claimed reminders that send nothing after all (overtaken, or past their deadline)."""
+    if reminder_ids:
+        await session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(list(reminder_ids)))
+            .values(status=ReminderStatus.CANCELLED, sent_at=None)
         )
+
+
+async def owing_organisation_ids(*, session: AsyncSession, deadline_id: int) -> list[int]:
+    """The cities without a current submission (one not replaced) for the deadline."""
+    handed_in = select(Submission.organisation_id).where(
+        Submission.deadline_id == deadline_id, Submission.replaced_at.is_(None)
     )
+    return list(await session.scalars(_cities().where(Organisation.id.not_in(handed_in))))
+
+
+async def city_ids(*, session: AsyncSession) -> list[int]:
+    """Every city, in id order."""
+    return list(await session.scalars(_cities()))
+
+
+def _cities() -> Select[int]:
+    return (
+        select(Organisation.id)
+        .where(Organisation.kind == OrganisationKind.CITY)
+        .order_by(Organisation.id)
+    )
+
+
+async def team_member_ids(
+    *, session: AsyncSession, organisation_ids: Collection[int]
+) -> list[int]:
+    """The active executives and officers of these cities, each once."""
+    if not organisation_ids:
+        return []
+    rows = await session.scalars(
+        select(Member.id)
+        .where(
+            Member.organisation_id.in_(list(organisation_ids)),
+            Member.status == MemberStatus.ACTIVE,
+            Member.role.in_(CITY_TEAM_ROLES),
+        )
+        .order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def team_chats(*, session: AsyncSession, organisation_ids: Collection[int]) -> list[Chat]:
+    """The group chats of these cities that the bot is still in."""
+    if not organisation_ids:
+        return []
+    rows = await session.scalars(
+        select(Chat)
+        .where(Chat.organisation_id.in_(list(organisation_ids)), Chat.active.is_(True))
+        .order_by(Chat.id)
+    )
+    return list(rows)

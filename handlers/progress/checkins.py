@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import in_quiet_hours
 from bot.core.schedules import latest_time
 from bot.core.texts import Texts
 from bot.delivery.notices import Compose, notify_chats, notify_members
@@ -52,14 +53,6 @@ ROUND_GRACE = timedelta(days=1)  # a round missed for longer is left to the next
 OFFICERS_AFTER = timedelta(days=2)
 EXECUTIVE_AFTER = timedelta(days=4)
 SILENT_ON_DAY = 7  # counted in calendar days from the day of the question
-QUIET_FROM = time(21, 0)
-QUIET_UNTIL = time(8, 0)
-
-
-def in_quiet_hours(moment: datetime, zone: ZoneInfo) -> bool:
-    """Between 21:00 and 08:00 in `zone`, when no check-in message is sent."""
-    local = moment.astimezone(zone).time()
-    return local >= QUIET_FROM or local < QUIET_UNTIL
 
 
 def silent_from(asked_at: datetime, zone: ZoneInfo) -> datetime:

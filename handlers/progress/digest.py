@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import in_quiet_hours
 from bot.core.schedules import latest_time
 from bot.core.texts import Texts
 from bot.delivery.notices import Compose, notify_members
@@ -27,7 +28,6 @@ from db.models import Milestone, Organisation
 from db.repositories.checkins import agency_staff_ids, silent_between
 from db.repositories.outbox import stored_keys
 from db.repositories.progress import updates_between
-from handlers.progress.checkins import in_quiet_hours
 from handlers.progress.service import progress_rows, summarise
 
 WEEK = timedelta(days=7)
