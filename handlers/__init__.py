@@ -1,7 +1,17 @@
 """Channel-neutral features. `ROUTERS` is the one place that says which feature goes first."""
 
 from bot.core.router import Router
-from handlers import account, announce, help, materials, onboarding, progress, team
+from handlers import (
+    account,
+    announce,
+    deadlines,
+    help,
+    materials,
+    onboarding,
+    progress,
+    submissions,
+    team,
+)
 
 ROUTERS: list[Router] = [
     onboarding.router,
@@ -10,5 +20,7 @@ ROUTERS: list[Router] = [
     materials.router,
     announce.router,
     progress.router,
+    deadlines.router,
+    submissions.router,
     help.router,  # last: it holds the fallback
 ]

@@ -14,6 +14,8 @@ from db.enums import Role
 DEPA_MENU = (
     "progress",
     "behind",
+    "deadlines",
+    "submissions",
     "materials",
     "announce",
     "invite",
@@ -25,9 +27,28 @@ DEPA_MENU = (
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "materials", "invite", "whoami", "link", "lang", "help"),
-    Role.OFFICER: ("progress", "materials", "whoami", "link", "lang", "help"),
-    Role.PARTNER: ("materials", "whoami", "link", "lang", "help"),
+    Role.EXECUTIVE: (
+        "progress",
+        "deadlines",
+        "submit",
+        "materials",
+        "invite",
+        "whoami",
+        "link",
+        "lang",
+        "help",
+    ),
+    Role.OFFICER: (
+        "progress",
+        "deadlines",
+        "submit",
+        "materials",
+        "whoami",
+        "link",
+        "lang",
+        "help",
+    ),
+    Role.PARTNER: ("deadlines", "materials", "whoami", "link", "lang", "help"),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }
