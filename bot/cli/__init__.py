@@ -18,12 +18,14 @@ from bot.cli import (
     checkin,
     console,
     db,
+    deadlines,
     inbox,
     invite,
     line,
     progress,
     seed,
     serve,
+    submissions,
     telegram,
 )
 from bot.cli.support import CommandError
@@ -66,6 +68,8 @@ cli.add_typer(announce.app, name="announce")
 cli.add_typer(checkin.app, name="checkin")
 cli.add_typer(inbox.app, name="inbox")
 cli.add_typer(progress.app, name="progress")
+cli.add_typer(deadlines.app, name="deadlines")
+cli.add_typer(submissions.app, name="submissions")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 

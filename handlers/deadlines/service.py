@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -177,3 +179,16 @@ async def stage_records(*, session: AsyncSession) -> list[StageRecord]:
         StageRecord(deadline, competition, by_deadline.get(deadline.id, []))
         for deadline, competition in await competition_stages(session=session)
     ]
+
+
+def stage_record(record: StageRecord, zone: ZoneInfo) -> dict[str, Any]:
+    """A stage as `citybot deadlines list --format json` prints it (times ISO, with offset)."""
+    deadline = record.deadline
+    return {
+        "competition": record.competition.slug,
+        "stage": deadline.slug,
+        "title_th": deadline.title_th,
+        "title_en": deadline.title_en,
+        "due": deadline.due_at.astimezone(zone).isoformat(),
+        "reminders": [moment.astimezone(zone).isoformat() for moment in record.reminders],
+    }

@@ -16,6 +16,7 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -393,3 +394,30 @@ async def stages_taking_entries(*, session: AsyncSession) -> StageCounts:
         select(func.count()).where(Organisation.kind == OrganisationKind.CITY)
     )
     return StageCounts([(d, counts.get(d.id, 0)) for d in deadlines], int(cities or 0))
+
+
+async def submission_records(
+    *, session: AsyncSession, stage: str | None, zone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The current entries (of the stage `stage`, a slug) as `citybot submissions list` prints
+    them; SubmissionError `unknown_stage` for a slug no competition has."""
+    deadline_ids = None
+    if stage is not None:
+        wanted = stage.strip().casefold()
+        found = await session.scalars(select(Deadline.id).where(Deadline.slug == wanted))
+        deadline_ids = list(found)
+        if not deadline_ids:
+            known = await session.scalars(select(Deadline.slug).order_by(Deadline.position))
+            raise SubmissionError("unknown_stage", stage=stage[:60], known=", ".join(known))
+    rows = await current_submissions(session=session, deadline_ids=deadline_ids)
+    return [
+        {
+            "org": row.organisation.slug,
+            "stage": row.deadline.slug,
+            "reference": row.submission.reference,
+            "submitted_at": row.submission.submitted_at.astimezone(zone).isoformat(),
+            "late": row.submission.late,
+            "kind": row.submission.kind.value,
+        }
+        for row in rows
+    ]

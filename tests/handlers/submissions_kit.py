@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import FrozenClock
 from db.enums import SubmissionKind
@@ -38,20 +39,27 @@ async def hand_in(
 ) -> None:
     """A link submission stored straight in the database (for tests that only read them)."""
     async with db.sessions() as session, session.begin():
-        city = await session.scalar(select(Organisation).where(Organisation.slug == org))
-        deadline = await session.scalar(select(Deadline).where(Deadline.slug == slug))
-        assert city is not None and deadline is not None
-        session.add(
-            Submission(
-                deadline_id=deadline.id,
-                organisation_id=city.id,
-                reference=reference,
-                kind=SubmissionKind.LINK,
-                url="https://example.org/plan",
-                submitted_at=at,
-                late=late,
-            )
+        await store_link(session, org, slug, reference, at, late=late)
+
+
+async def store_link(
+    session: AsyncSession, org: str, slug: str, reference: str, at: datetime, *, late: bool
+) -> None:
+    """A link submission of `org` for stage `slug`, added in `session`."""
+    city = await session.scalar(select(Organisation).where(Organisation.slug == org))
+    deadline = await session.scalar(select(Deadline).where(Deadline.slug == slug))
+    assert city is not None and deadline is not None
+    session.add(
+        Submission(
+            deadline_id=deadline.id,
+            organisation_id=city.id,
+            reference=reference,
+            kind=SubmissionKind.LINK,
+            url="https://example.org/plan",
+            submitted_at=at,
+            late=late,
         )
+    )
 
 
 async def submissions(db: Database) -> list[Submission]:
