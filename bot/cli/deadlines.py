@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.support import in_session, load_cli_settings
+from bot.cli.support import in_session, load_cli_settings, print_table
 from handlers.deadlines.service import stage_record, stage_records
 
 app = typer.Typer(
@@ -26,14 +26,6 @@ class Format(StrEnum):
 
     TABLE = "table"
     JSON = "json"
-
-
-def print_table(headings: tuple[str, ...], rows: list[list[str]]) -> None:
-    """Columns as wide as their widest cell, two spaces apart; the last one unpadded."""
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headings)]
-    for row in [list(headings), *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]).rstrip())
 
 
 @app.command("list")

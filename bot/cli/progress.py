@@ -19,7 +19,13 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.support import CommandError, in_session, load_cli_settings, local_minute
+from bot.cli.support import (
+    CommandError,
+    in_session,
+    load_cli_settings,
+    local_minute,
+    print_table,
+)
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels
 from bot.settings import Settings
@@ -74,14 +80,6 @@ def _refusal(problem: rules.ProgressError) -> CommandError:
         case reason:
             text = f"{reason}: {details}"
     return CommandError(text)
-
-
-def _table(headings: tuple[str, ...], rows: list[list[str]]) -> None:
-    """Columns as wide as their widest cell, two spaces apart; the last one unpadded."""
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headings)]
-    for row in [list(headings), *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]).rstrip())
 
 
 def _cell(value: Any) -> str:
@@ -142,7 +140,7 @@ def _print_milestones(records: list[dict[str, Any]], settings: Settings) -> None
         rows.append(
             [*cells, "yes" if record["overdue"] else "", shown, _cell(record["updated_by"])]
         )
-    _table(headings, rows)
+    print_table(headings, rows)
 
 
 @app.command("set")
@@ -256,7 +254,7 @@ def behind(
         return
     fields = ("org", "reasons", "silent_days", "overdue")
     headings = ("ORG", "REASONS", "SILENT DAYS", "OVERDUE MILESTONES")
-    _table(headings, [[_cell(record[f]) for f in fields] for record in records])
+    print_table(headings, [[_cell(record[f]) for f in fields] for record in records])
 
 
 @app.command("report")

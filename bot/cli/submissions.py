@@ -13,8 +13,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.deadlines import print_table
-from bot.cli.support import CommandError, in_session, load_cli_settings
+from bot.cli.support import CommandError, in_session, load_cli_settings, print_table
 from handlers.submissions.service import submission_records
 from handlers.submissions.stages import SubmissionError
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import FrozenClock
 from db.enums import SubmissionKind
-from db.models import Deadline, Organisation, OutboundMessage, Submission
+from db.models import Deadline, Organisation, Submission
 from tests.conftest import Database
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -66,15 +66,3 @@ async def submissions(db: Database) -> list[Submission]:
     """Every submission, oldest first."""
     async with db.sessions() as session:
         return list(await session.scalars(select(Submission).order_by(Submission.id)))
-
-
-async def queued(db: Database, prefix: str) -> list[OutboundMessage]:
-    """Messages queued whose idempotency key starts with `prefix`, oldest first."""
-    async with db.sessions() as session:
-        return list(
-            await session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.idempotency_key.startswith(prefix))
-                .order_by(OutboundMessage.id)
-            )
-        )

@@ -17,10 +17,11 @@ from tests.handlers.progress_kit import (
     Register,
     identity_of,
     progress_dispatcher,
+    pushed,
     send_file,
     words,
 )
-from tests.handlers.submissions_kit import bangkok, queued, set_clock, stage, submissions
+from tests.handlers.submissions_kit import bangkok, set_clock, stage, submissions
 from tests.media_samples import pdf
 
 
@@ -98,7 +99,7 @@ async def test_an_executive_submits_a_file_and_gets_a_receipt_depa_told_once(
     assert stored.file_path.startswith("submissions/khon-kaen/")
     assert (media_dir / stored.file_path).read_bytes() == pdf("Khon Kaen concept note")
     assert stored.submitted_at == bangkok("2027-04-20T14:05")
-    (notice,) = await queued(seeded_database, "submission:")
+    (notice,) = await pushed(seeded_database, "submission:")
     assert notice.channel is Channel.LINE
     assert words(notice).startswith("📥 Khon Kaen submitted Concept note\nRef. SCP27-KKN-CN-01 · ")
     assert "Late" not in words(notice)
@@ -143,7 +144,7 @@ async def test_after_the_due_time_an_entry_is_late_and_depa_is_told_so(
     (stored,) = await submissions(seeded_database)
     assert stored.late is True and stored.reference == "SCP27-PTY-RE-01"
     assert "⚠️ ส่งหลังกำหนด (26 ก.พ. 2570 16:30 น.) บันทึกว่าส่งช้า และแจ้ง depa แล้ว" in (executive.text)
-    (notice,) = await queued(seeded_database, "submission:")
+    (notice,) = await pushed(seeded_database, "submission:")
     assert notice.channel is Channel.TELEGRAM
     assert "⚠️ ส่งหลังกำหนด (26 ก.พ. 2570 16:30 น.)" in words(notice)
     assert words(notice).startswith("📥 เมืองพัทยา ส่งลงทะเบียนสมัครเข้าร่วมประกวดแล้ว")
@@ -164,7 +165,7 @@ async def test_an_officer_prepares_and_the_executive_confirms(
 
     assert officer.text.startswith("📨 ส่งให้ผู้บริหารของจังหวัดขอนแก่นยืนยันแล้ว (1 คน)")
     assert await submissions(seeded_database) == []
-    (ask,) = await queued(seeded_database, "submission.prepared:")
+    (ask,) = await pushed(seeded_database, "submission.prepared:")
     (choices,) = [reply_from_data(data) for data in ask.payload["replies"]]
     assert isinstance(choices, Choices)
     assert choices.text.startswith("📨 สมศรี เตรียมงานประกวดของจังหวัดขอนแก่นไว้")
@@ -180,7 +181,7 @@ async def test_an_officer_prepares_and_the_executive_confirms(
     assert stored.prepared_by_member_id == officer_identity.member_id
     assert stored.identity_id == officer_identity.id  # where the entry came from
     assert executive.text.startswith("✅ ได้รับงานแล้ว\nเลขที่อ้างอิง: SCP27-KKN-CN-01")
-    (told,) = await queued(seeded_database, "submission.decided:")
+    (told,) = await pushed(seeded_database, "submission.decided:")
     assert words(told).startswith("✅ นายก ยืนยันส่งงานที่คุณเตรียมไว้แล้ว\nเลขที่อ้างอิง: SCP27-KKN-CN-01")
 
     await executive.press(approve.payload)
@@ -198,7 +199,7 @@ async def test_an_executive_can_reject_what_an_officer_prepared(
     await officer.send("/submit 1")
     await officer.send("https://khonkaen.example/registration")
     await officer.choose("ส่งให้ผู้บริหารยืนยัน")
-    (ask,) = await queued(seeded_database, "submission.prepared:")
+    (ask,) = await pushed(seeded_database, "submission.prepared:")
     (choices,) = [reply_from_data(data) for data in ask.payload["replies"]]
     assert isinstance(choices, Choices)
     approve, reject = choices.options
@@ -209,5 +210,5 @@ async def test_an_executive_can_reject_what_an_officer_prepared(
 
     assert executive.text == "ไม่ส่งงานนี้แล้ว ผู้เตรียมจะได้รับแจ้ง"
     assert await submissions(seeded_database) == []
-    (told,) = await queued(seeded_database, "submission.decided:")
+    (told,) = await pushed(seeded_database, "submission.decided:")
     assert "ไม่ยืนยันงานที่คุณเตรียมไว้สำหรับลงทะเบียนสมัครเข้าร่วมประกวด" in words(told)
