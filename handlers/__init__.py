@@ -5,10 +5,12 @@ from handlers import (
     account,
     announce,
     calendar,
+    deadlines,
     help,
     materials,
     onboarding,
     progress,
+    submissions,
     team,
 )
 
@@ -20,5 +22,7 @@ ROUTERS: list[Router] = [
     announce.router,
     progress.router,
     calendar.router,
+    deadlines.router,
+    submissions.router,
     help.router,  # last: it holds the fallback
 ]

@@ -13,13 +13,22 @@ from db.enums import Role
 # Every member's menu ends with their own account's commands.
 ACCOUNT = ("whoami", "link", "calendar", "lang", "help")
 # depa's coordinators and admins share one menu.
-DEPA_MENU = ("progress", "behind", "materials", "announce", "invite", *ACCOUNT)
+DEPA_MENU = (
+    "progress",
+    "behind",
+    "deadlines",
+    "submissions",
+    "materials",
+    "announce",
+    "invite",
+    *ACCOUNT,
+)
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "materials", "invite", *ACCOUNT),
-    Role.OFFICER: ("progress", "materials", *ACCOUNT),
-    Role.PARTNER: ("materials", *ACCOUNT),
+    Role.EXECUTIVE: ("progress", "deadlines", "submit", "materials", "invite", *ACCOUNT),
+    Role.OFFICER: ("progress", "deadlines", "submit", "materials", *ACCOUNT),
+    Role.PARTNER: ("deadlines", "materials", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }

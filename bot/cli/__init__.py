@@ -18,6 +18,7 @@ from bot.cli import (
     checkin,
     console,
     db,
+    deadlines,
     inbox,
     invite,
     line,
@@ -25,6 +26,7 @@ from bot.cli import (
     reminders,
     seed,
     serve,
+    submissions,
     telegram,
 )
 from bot.cli.support import CommandError
@@ -68,6 +70,8 @@ cli.add_typer(checkin.app, name="checkin")
 cli.add_typer(inbox.app, name="inbox")
 cli.add_typer(progress.app, name="progress")
 cli.add_typer(reminders.app, name="reminders")
+cli.add_typer(deadlines.app, name="deadlines")
+cli.add_typer(submissions.app, name="submissions")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 

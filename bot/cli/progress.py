@@ -26,6 +26,7 @@ from bot.cli.support import (
     load_cli_settings,
     local_minute,
     parse_as_of,
+    print_table,
 )
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels
@@ -81,14 +82,6 @@ def _refusal(problem: rules.ProgressError) -> CommandError:
         case reason:
             text = f"{reason}: {details}"
     return CommandError(text)
-
-
-def _table(headings: tuple[str, ...], rows: list[list[str]]) -> None:
-    """Columns as wide as their widest cell, two spaces apart; the last one unpadded."""
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headings)]
-    for row in [list(headings), *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]).rstrip())
 
 
 def _cell(value: Any) -> str:
@@ -149,7 +142,7 @@ def _print_milestones(records: list[dict[str, Any]], settings: Settings) -> None
         rows.append(
             [*cells, "yes" if record["overdue"] else "", shown, _cell(record["updated_by"])]
         )
-    _table(headings, rows)
+    print_table(headings, rows)
 
 
 @app.command("set")
@@ -240,7 +233,7 @@ def behind(
         return
     fields = ("org", "reasons", "silent_days", "overdue")
     headings = ("ORG", "REASONS", "SILENT DAYS", "OVERDUE MILESTONES")
-    _table(headings, [[_cell(record[f]) for f in fields] for record in records])
+    print_table(headings, [[_cell(record[f]) for f in fields] for record in records])
 
 
 @app.command("report")

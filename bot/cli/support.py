@@ -225,3 +225,11 @@ def require_fit(organisation: Organisation, role: Role) -> None:
             f"role {role.value!r} does not fit {organisation.slug!r}, {article} {kind} "
             f"(it takes {' or '.join(sorted(fitting))})"
         )
+
+
+def print_table(headings: tuple[str, ...], rows: list[list[str]]) -> None:
+    """Columns as wide as their widest cell, two spaces apart; the last one unpadded."""
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headings)]
+    for row in [list(headings), *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
+        typer.echo("  ".join([*cells, row[-1]]).rstrip())

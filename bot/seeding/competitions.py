@@ -20,6 +20,7 @@ class StageSpec:
     due_at: datetime
     reminder_offsets: tuple[timedelta, ...]
     position: int
+    accepts_submissions: bool = True  # pitching and results take nothing from the cities
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ def load_competitions(content_dir: Path, base_url: str) -> tuple[CompetitionSpec
                     due_at=stage.moment("due"),
                     reminder_offsets=default_offsets if own_offsets is None else own_offsets,
                     position=position,
+                    accepts_submissions=stage.flag("submissions", default=True),
                 )
             )
         if [stage.due_at for stage in stages] != sorted(stage.due_at for stage in stages):

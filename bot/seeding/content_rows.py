@@ -183,6 +183,7 @@ async def seed_competitions(run: SeedRun, catalogue: Catalogue) -> None:
                     **bilingual_columns(title=stage.title, description=stage.description),
                     "due_at": stage.due_at,
                     "position": stage.position,
+                    "accepts_submissions": stage.accepts_submissions,
                 },
             )
             await _seed_reminders(run, deadline, stage.reminder_offsets)

@@ -33,6 +33,15 @@ class Entry(TextFields):
             self.fail(name, f"{value} is outside {minimum}..{maximum}")
         return value
 
+    def flag(self, name: str, *, default: bool) -> bool:
+        """A yes/no field (`true` or `false`); `default` when absent."""
+        value = self.raw(name, required=False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.fail(name, f"expected true or false, found {kind_of(value)}")
+        return value
+
     def moment(self, name: str) -> datetime:
         """A required date or date-time, as aware UTC."""
         value = self.optional_moment(name)

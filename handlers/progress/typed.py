@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from bot.core.context import Context
 from bot.core.events import FileReceived
-from bot.core.files import FileTooLarge, FileUnavailable
-from bot.core.media import MediaKind, MediaRejected, MediaStore
+from bot.core.media import MediaKind
+from bot.core.received import FileRefused, keep_sent_file
 from bot.core.texts import Texts
 from db.enums import Language, MilestoneStatus
 from db.models import Organisation
@@ -63,18 +63,10 @@ async def keep_file(ctx: Context, event: FileReceived, city: Organisation) -> Ev
     ProgressError `too_large`, `unknown_type` or `file_unavailable` otherwise; nothing refused
     is written.
     """
-    settings = ctx.services.settings
     try:
-        download = await ctx.services.files.fetch(
-            event.channel, event.file_ref, max_bytes=settings.media_max_bytes
+        stored = await keep_sent_file(
+            ctx.services, event, folder=f"progress/{city.slug}", accept=EVIDENCE_KINDS
         )
-        stored = await MediaStore.from_settings(settings).save(
-            download, folder=f"progress/{city.slug}", accept=EVIDENCE_KINDS
-        )
-    except FileTooLarge:
-        raise ProgressError("too_large") from None
-    except FileUnavailable:
-        raise ProgressError("file_unavailable") from None
-    except MediaRejected as rejected:
-        raise ProgressError(rejected.reason) from None
+    except FileRefused as refused:
+        raise ProgressError(refused.reason) from None
     return EvidenceFile(path=stored.path, content_type=stored.content_type, size=stored.size)
