@@ -5,12 +5,16 @@ Limits here are the strictest common ones; adapters split or shorten further for
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 MAX_CHOICES = 13  # LINE quick reply's ceiling; Telegram keyboards take as many
 MAX_CARDS = 10
+# A document's bytes travel inside its outbox row (JSON, base64): small files only, such as a
+# calendar feed. Anything larger goes by `url`.
+MAX_DOCUMENT_CONTENT = 256 * 1024
 
 
 class ReplyError(ValueError):
@@ -96,12 +100,31 @@ class Link(Reply):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Document(Reply):
-    """A file to hand over; channels that cannot send files send a link card instead."""
+    """A file to hand over; channels that cannot send files send a link card instead.
+
+    With `content` (at most MAX_DOCUMENT_CONTENT bytes, and a `file_name`) channels that can
+    upload a file send these bytes; the others, and those that cannot send files, link to
+    `url`, which serves the same file.
+    """
 
     title: str
     url: str
     caption: str = ""
     file_name: str | None = None
+    content: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if self.content is None:
+            return
+        if len(self.content) > MAX_DOCUMENT_CONTENT:
+            raise ReplyError(
+                f"a Document carries at most {MAX_DOCUMENT_CONTENT} bytes, got "
+                f"{len(self.content)}; send a larger file by its url alone"
+            )
+        if not self.content:
+            raise ReplyError("a Document's content is empty")
+        if not self.file_name:
+            raise ReplyError("a Document with content needs a file_name")
 
 
 _REPLY_TYPES: dict[str, type[Reply]] = {
@@ -113,6 +136,11 @@ def reply_to_data(reply: Reply) -> dict[str, Any]:
     """A reply as JSON-able data, for the outbox (which stores replies before sending them)."""
     data = asdict(reply)
     data["type"] = type(reply).__name__
+    if isinstance(reply, Document):
+        # Rows without a file keep the shape they had before documents could carry one.
+        content = data.pop("content")
+        if content is not None:
+            data["content"] = base64.b64encode(content).decode("ascii")
     return data
 
 
@@ -129,4 +157,9 @@ def reply_from_data(data: Mapping[str, Any]) -> Reply:
             Card(**{**card, "buttons": tuple(Button(**b) for b in card["buttons"])})
             for card in fields["cards"]
         )
+    elif kind is Document and fields.get("content") is not None:
+        try:
+            fields["content"] = base64.b64decode(fields["content"], validate=True)
+        except (ValueError, TypeError) as error:  # binascii.Error is a ValueError
+            raise ReplyError(f"a stored Document's content is not base64: {error}") from None
     return kind(**fields)
