@@ -9,6 +9,11 @@ Files people sent (`add_file`) are described by getFile and downloaded from
 `/file/bot<token>/<file_path>`, as from Telegram; like Telegram, getFile refuses a file over
 20 MB ("file is too big") and an unknown file_id ("invalid file_id").
 
+sendDocument takes what Telegram takes: a file uploaded in a multipart body (the part named
+after the parameter, or one an `attach://` value names; recorded in `uploads`, its name and
+bytes, for tests to read), a file_id the fake knows, or an http(s) URL of a GIF, PDF or ZIP
+file, the only kinds the Bot API fetches by URL; anything else is a 400 as from Telegram.
+
 It enforces Telegram's flood limits on the send methods as the platform does, with 429 and
 `parameters.retry_after`: about 30 messages a second overall, one a second per private chat (with a
 short burst) and 20 a minute per group; `limits` changes them, `limits=None` turns them off.
@@ -25,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from tests.fakes.loopback import Limit, LoopbackServer, RateLimiter
 
@@ -51,6 +57,9 @@ STRING_PARAMETERS = frozenset(
 
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API serves bots no larger file
+UPLOAD_LIMIT = 50 * 1024 * 1024  # nor takes a larger document from them
+URL_DOCUMENT_SUFFIXES = (".gif", ".pdf", ".zip")  # what sendDocument fetches by URL
+WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
 
 
 # Telegram's flood limits for sending (its FAQ: ~30/s overall, 1/s per chat, 20/min per group).
@@ -76,6 +85,16 @@ class Call:
     params: dict[str, Any]
     result: Any = None
     at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request: its part name, file name, media type and bytes."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,7 @@ class FakeTelegramApi:
     upgraded: dict[int, int] = field(default_factory=dict)  # old group id → its supergroup's
     files: dict[str, _File] = field(default_factory=dict)  # file_id → what was sent
     downloads: list[str] = field(default_factory=list)  # file paths downloaded, in order
+    uploads: list[Upload] = field(default_factory=list)  # documents uploaded, in order
     limits: TelegramLimits | None = field(default_factory=TelegramLimits)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     _failures: dict[str, deque[_Failure]] = field(default_factory=lambda: defaultdict(deque))
@@ -285,10 +305,39 @@ class FakeTelegramApi:
         )
 
     async def _api_sendDocument(self, params: dict[str, Any]) -> Any:
-        if self.refuse_document_urls:
-            return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
-        name = str(params["document"]).rsplit("/", 1)[-1]
+        sent = params.get("document")
+        if isinstance(sent, Upload):
+            return self._uploaded(params, sent)
+        if not isinstance(sent, str) or not sent:
+            return _error(400, "Bad Request: there is no document in the request")
+        if sent.startswith(("http://", "https://")):
+            path = sent.split("?", 1)[0].casefold()
+            if self.refuse_document_urls or not path.endswith(URL_DOCUMENT_SUFFIXES):
+                return _error(400, WRONG_FILE)
+            name = path.rsplit("/", 1)[-1]
+        elif sent in self.files:
+            name = self.files[sent].file_path.rsplit("/", 1)[-1]
+        else:
+            return _error(400, WRONG_FILE)
         document = {"file_id": f"doc-{name}", "file_unique_id": f"u-{name}", "file_name": name}
+        return self._message(params["chat_id"], document=document, caption=params.get("caption"))
+
+    def _uploaded(self, params: dict[str, Any], upload: Upload) -> Any:
+        """A document uploaded in the request: kept as a file the bot may send again by id."""
+        if not upload.data:
+            return _error(400, "Bad Request: file must be non-empty")
+        if len(upload.data) > UPLOAD_LIMIT:
+            return _error(413, "Request Entity Too Large")
+        self.uploads.append(upload)
+        file_id = f"upload-{len(self.uploads)}"
+        self.add_file(file_id, upload.data, file_path=f"documents/{upload.filename}")
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_name": upload.filename,
+            "mime_type": upload.content_type,
+            "file_size": len(upload.data),
+        }
         return self._message(params["chat_id"], document=document, caption=params.get("caption"))
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
@@ -349,16 +398,26 @@ class FakeTelegramApi:
 
 
 async def _params(request: web.Request) -> dict[str, Any]:
-    """The call's parameters: a JSON body, or form fields whose values PTB encoded as JSON."""
+    """The call's parameters: a JSON body, or form fields (urlencoded or multipart) whose values
+    PTB encoded as JSON; a file part is an `Upload`, and so is a value `attach://` points to it."""
     if request.content_type == "application/json":
         body = await request.json()
         return dict(body) if isinstance(body, dict) else {}
     if not request.can_read_body:
         return {}
     form = await request.post()
+    files = {
+        key: Upload(key, value.filename, value.content_type, value.file.read())
+        for key, value in form.items()
+        if isinstance(value, FileField)
+    }
     params: dict[str, Any] = {}
     for key, value in form.items():
         text = value if isinstance(value, str) else str(value)
+        attached = text.removeprefix("attach://") if text.startswith("attach://") else None
+        if key in files or attached in files:
+            params[key] = files[key] if key in files else files[str(attached)]
+            continue
         if key in STRING_PARAMETERS:
             params[key] = text
             continue

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -316,18 +322,24 @@ class TelegramChannel:
             return await send_document(out)
 
         async def send_document(document: DocumentOut) -> Message:
+            # Bytes we have are uploaded (multipart); otherwise Telegram fetches the URL.
+            sent: InputFile | str = (
+                InputFile(document.content, filename=document.file_name)
+                if document.content is not None
+                else document.url
+            )
             try:
                 return await bot.send_document(
                     chat_id=chat_id,
-                    document=document.url,
+                    document=sent,
                     caption=document.caption,
                     parse_mode=ParseMode.HTML,
                     message_thread_id=thread,
                     reply_parameters=reply,
                 )
             except BadRequest as error:
-                # Telegram fetches the URL itself and refuses some (size, type, login walls).
-                log.info("telegram: document by URL refused (%s); sending the link", error)
+                # Telegram fetches a URL itself and refuses many (type, size, login walls).
+                log.info("telegram: document refused (%s); sending the link", error)
                 return await send_message(document.fallback)
 
         return send

@@ -36,11 +36,17 @@ class MessageOut:
 
 @dataclass(frozen=True, slots=True)
 class DocumentOut:
-    """One sendDocument by URL, and the link message to send if Telegram cannot fetch the URL."""
+    """One sendDocument, and the link message to send if Telegram refuses the document.
+
+    With `content` the file is uploaded as `file_name`; without, Telegram fetches `url` itself
+    (the Bot API does so only for GIF, PDF and ZIP files).
+    """
 
     url: str
     caption: str
     fallback: MessageOut
+    content: bytes | None = None
+    file_name: str | None = None
 
 
 Outgoing = MessageOut | DocumentOut
@@ -199,6 +205,8 @@ def _render_document(reply: Document) -> DocumentOut:
         url=reply.url,
         caption=caption if reply.caption else title,
         fallback=MessageOut(text=fallback_text, keyboard=link, preview=NO_PREVIEW),
+        content=reply.content,
+        file_name=reply.file_name,
     )
 
 

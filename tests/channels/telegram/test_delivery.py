@@ -161,3 +161,41 @@ async def test_a_document_telegram_cannot_fetch_becomes_a_link(
         [{"text": "Toolkit", "url": "https://materials.test/t.pdf"}]
     ]
     assert (await telegram.outbox_row(message_id)).status is OutboxStatus.SENT
+
+
+async def test_a_document_with_its_bytes_is_uploaded(telegram: TelegramHarness) -> None:
+    """Document with content → a multipart sendDocument carrying those bytes under its name;
+    the bytes went through the outbox row and came back whole."""
+    feed = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    message_id = await telegram.queue(
+        SOMCHAI.id,
+        Document(
+            title="ปฏิทิน",
+            url="https://bot.test/calendar/t.ics",
+            caption="เปิดไฟล์นี้",
+            file_name="citybot.ics",
+            content=feed,
+        ),
+    )
+
+    await telegram.app.drain()
+
+    (call,) = telegram.api.delivered("sendDocument")
+    (upload,) = telegram.api.uploads
+    assert call.params["document"] is upload
+    assert (upload.field, upload.filename, upload.data) == ("document", "citybot.ics", feed)
+    assert call.params["caption"] == "<b>ปฏิทิน</b>\nเปิดไฟล์นี้"
+    assert call.result["document"]["file_name"] == "citybot.ics"
+    assert (await telegram.outbox_row(message_id)).status is OutboxStatus.SENT
+
+
+async def test_a_url_telegram_does_not_fetch_becomes_a_link(telegram: TelegramHarness) -> None:
+    """The Bot API fetches only GIF, PDF and ZIP by URL: an .ics by URL falls back to its link."""
+    await telegram.queue(SOMCHAI.id, Document(title="ปฏิทิน", url="https://bot.test/c/t.ics"))
+
+    await telegram.app.drain()
+
+    assert [c.method for c in telegram.api.calls] == ["sendDocument", "sendMessage"]
+    assert telegram.api.uploads == []
+    keys = telegram.api.calls[-1].params["reply_markup"]["inline_keyboard"]
+    assert keys == [[{"text": "ปฏิทิน", "url": "https://bot.test/c/t.ics"}]]

@@ -208,3 +208,15 @@ def test_a_document_goes_by_url_with_a_link_to_fall_back_on() -> None:
     assert _keys(out.fallback.keyboard) == [
         [("Toolkit <v2>", None, "https://materials.test/t.pdf")]
     ]
+
+
+def test_a_document_with_bytes_carries_them_and_its_file_name() -> None:
+    """Document with content → the bytes and file name to upload, the same caption and link."""
+    feed = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    (out,) = render(
+        Document(title="ปฏิทิน", url="https://bot.test/c.ics", file_name="citybot.ics", content=feed)
+    )
+
+    assert isinstance(out, DocumentOut)
+    assert (out.content, out.file_name, out.caption) == (feed, "citybot.ics", "<b>ปฏิทิน</b>")
+    assert _keys(out.fallback.keyboard) == [[("ปฏิทิน", None, "https://bot.test/c.ics")]]
