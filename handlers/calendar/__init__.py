@@ -1,5 +1,6 @@
 """Calendars in chat: `/calendar` gives the member their private feed's address, `/calendar
-reset` replaces it (the old address stops working).
+reset` replaces it (the old address stops working). On Telegram the feed comes as an .ics file
+as well; LINE bots cannot send files, and a second link there would only repeat the first.
 
 The feature's router. The feeds themselves and the tokens are in `service.py` (the web app
 serves the feeds from it), replies in `views.py`.
@@ -12,6 +13,7 @@ from bot.core.context import Context
 from bot.core.events import Event
 from bot.core.replies import Reply
 from bot.core.router import Router
+from db.enums import Channel
 from handlers.calendar import service, views
 
 router = Router("calendar")
@@ -26,8 +28,23 @@ async def calendar(_event: Event, ctx: Context) -> list[Reply]:
     words = ctx.args.casefold().split()
     if not words:
         token = await service.issue_token(session=ctx.session, member=ctx.member, now=ctx.now)
-        return views.subscription(ctx, token.token, ctx.t("calendar.intro"))
-    if words[0] in RESET_WORDS:
+        intro = ctx.t("calendar.intro")
+    elif words[0] in RESET_WORDS:
         token = await service.reset_token(session=ctx.session, member=ctx.member, now=ctx.now)
-        return views.subscription(ctx, token.token, ctx.t("calendar.reset_done"))
-    return views.usage(ctx)
+        intro = ctx.t("calendar.reset_done")
+    else:
+        return views.usage(ctx)
+    return views.subscription(ctx, token.token, intro, await _file(ctx, token.token))
+
+
+async def _file(ctx: Context, token: str) -> bytes | None:
+    """The feed's bytes to send as a file: on Telegram, the one channel here that sends files,
+    and only with a public address (the file's reply links to it as well)."""
+    if (
+        ctx.identity.channel is not Channel.TELEGRAM
+        or ctx.services.settings.public_base_url is None
+    ):
+        return None
+    return await service.member_calendar(
+        session=ctx.session, texts=ctx.services.texts, token=token, zone=ctx.services.zone
+    )

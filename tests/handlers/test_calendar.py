@@ -13,9 +13,10 @@ from sqlalchemy import event, select
 from bot.core.clock import FrozenClock
 from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
+from bot.core.replies import Document
 from bot.core.texts import Texts
 from bot.settings import Settings
-from db.enums import Language, OrganisationKind, Role
+from db.enums import Channel, Language, OrganisationKind, Role
 from db.models import AuditLog, CalendarToken, Milestone, Organisation, Plan
 from handlers import ROUTERS
 from handlers.calendar import service
@@ -190,6 +191,26 @@ async def test_reset_revokes_the_old_link(
     assert [t.revoked_at is None for t in tokens] == [False, True]
     assert "calendar.reset" in audit
     assert all(old not in str(row) for row in audit)
+
+
+@pytest.mark.parametrize("channel", [Channel.LINE, Channel.TELEGRAM])
+async def test_the_feed_comes_as_a_file_on_telegram_only(
+    register: Register, seeded_database: Database, texts: Texts, channel: Channel
+) -> None:
+    """On Telegram /calendar (and /calendar reset) adds the feed's own bytes as citybot.ics,
+    linked to the same address; on LINE, which sends no files, the link comes once only."""
+    member = await register("khon-kaen", Role.OFFICER, channel=channel)
+    for command in ("/calendar", "/calendar reset"):
+        await member.send(command)
+        token = token_in(member.text)
+        documents = [r for r in member.last if isinstance(r, Document)]
+        if channel is Channel.LINE:
+            assert documents == [] and member.text.count(token) == 1
+            continue
+        (document,) = documents
+        assert document.file_name == "citybot.ics" and document.url.endswith(f"/{token}.ics")
+        assert document.content == await member_feed(seeded_database, texts, token)
+        assert len(stage_events(parse(document.content))) == STAGES
 
 
 async def test_calendar_usage_for_other_words(register: Register) -> None:

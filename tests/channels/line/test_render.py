@@ -25,6 +25,7 @@ from bot.core.replies import (
     Cards,
     Choice,
     Choices,
+    Document,
     Link,
     Reply,
     ReplyError,
@@ -216,6 +217,18 @@ def test_document_becomes_a_card_with_its_link() -> None:
     assert {a["uri"] for a in actions} == {"https://materials.test/plan.pdf"}
     assert actions[-1]["label"] == "plan.pdf"
     assert "แผนพัฒนาเมืองอัจฉริยะ" in message["altText"]
+
+
+def test_a_document_with_bytes_is_the_same_link_card() -> None:
+    """LINE cannot upload the bytes either: a Document carrying them renders exactly as the
+    same Document without them, one card linking to its URL, nothing of the file inside."""
+    feed = b"BEGIN:VCALENDAR\r\nUID:secret-feed-line\r\nEND:VCALENDAR\r\n"
+    url = "https://bot.test/calendar/abc.ics"
+    with_file = Document(title="ปฏิทิน", url=url, file_name="citybot.ics", content=feed)
+    (message,) = render([with_file])
+    assert message == render([Document(title="ปฏิทิน", url=url, file_name="citybot.ics")])[0]
+    assert {a["uri"] for a in actions_of(message)} == {url}
+    assert "secret-feed-line" not in json.dumps(message, ensure_ascii=False)
 
 
 def test_alt_text_stays_within_400() -> None:

@@ -1,4 +1,4 @@
-"""/calendar on Telegram: the link as text, and the feed as a document by URL (or its link)."""
+"""/calendar on Telegram: the link as text, and the feed itself uploaded as an .ics file."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from bot.core.clock import FrozenClock
 from bot.web import create_web_app
 from db.enums import Role
+from tests.calendar_kit import STAGES, parse, stage_events, stage_titles
 from tests.channels.telegram.conftest import (
     SOMCHAI,
     TelegramHarness,
@@ -35,30 +36,38 @@ async def telegram(
         yield TelegramHarness(app=app, api=telegram_api, client=client, clock=clock)
 
 
-async def test_calendar_sends_the_link_and_the_feed_as_a_document(
+async def test_calendar_sends_the_link_and_uploads_the_feed(
     telegram: TelegramHarness, make_invite: InviteFactory
 ) -> None:
-    """The link with how to subscribe, then sendDocument with the same feed URL."""
+    """The link with how to subscribe, then a multipart sendDocument of citybot.ics whose
+    bytes are the member's feed: every stage, in Thai, the same bytes the link serves."""
     await telegram.register(SOMCHAI, await make_invite("khon-kaen", Role.OFFICER))
     calls = await telegram.says(SOMCHAI, "/calendar")
     assert methods_of(calls) == ["sendMessage", "sendDocument"]
     [text] = texts_of(calls)
-    url = calls[1]["document"]
-    assert url.startswith(f"{PUBLIC}/calendar/") and url.endswith(".ics")
-    assert url in text and "Google Calendar" in text
+    (upload,) = telegram.api.uploads
+    assert calls[1]["document"] == upload
+    assert upload.field == "document" and upload.filename == "citybot.ics"
     assert "(.ics)" in calls[1]["caption"]
-    # The document's URL is the feed the web app serves.
+    async with telegram.app.sessions() as session:
+        titles = await stage_titles(session)
+    stages = stage_events(parse(upload.data))
+    assert len(stages) == STAGES
+    assert {str(e["SUMMARY"]) for e in stages} == {th for th, _en in titles.values()}
+    # The file is the feed the link in the text serves.
+    (url,) = [word for word in text.split() if word.startswith(f"{PUBLIC}/calendar/")]
     feed = await telegram.client.get(url.removeprefix(PUBLIC))
-    assert feed.status_code == 200 and feed.content.startswith(b"BEGIN:VCALENDAR")
+    assert feed.status_code == 200 and feed.content == upload.data
 
 
-async def test_a_refused_document_url_falls_back_to_a_link_button(
+async def test_a_refused_upload_falls_back_to_a_link_button(
     telegram: TelegramHarness, make_invite: InviteFactory
 ) -> None:
-    """Telegram takes only some file types by URL; when it refuses, the link comes as a button."""
+    """When Telegram refuses the file, the feed's link comes as a button instead."""
     await telegram.register(SOMCHAI, await make_invite("khon-kaen", Role.OFFICER))
-    telegram.api.refuse_document_urls = True
+    telegram.api.fail("sendDocument", 400, "Bad Request: file must be non-empty")
     calls = await telegram.says(SOMCHAI, "/calendar")
     assert methods_of(calls) == ["sendMessage", "sendDocument", "sendMessage"]
-    keys = calls[2]["reply_markup"]["inline_keyboard"]
-    assert keys[0][0]["url"] == calls[1]["document"]
+    (url,) = [k["url"] for row in calls[2]["reply_markup"]["inline_keyboard"] for k in row]
+    assert url.startswith(f"{PUBLIC}/calendar/") and url.endswith(".ics")
+    assert url in calls[0]["text"]
