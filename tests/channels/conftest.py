@@ -1,6 +1,7 @@
-"""The bot on LINE or Telegram against loopback fakes, keeping received files under a temporary
-media directory: for end-to-end tests of files people send (progress evidence, competition
-entries). LINE's content host is a fake of its own (`LINE_DATA_API_BASE_URL`), as in production.
+"""The fake platforms on loopback (`line_api`, `telegram_api`, for line/ and telegram/ too), and
+the bot on LINE or Telegram keeping received files under a temporary media directory: for
+end-to-end tests of files people send (progress evidence, competition entries). LINE's content
+host is a fake of its own (`LINE_DATA_API_BASE_URL`), as in production.
 """
 
 from __future__ import annotations
