@@ -30,7 +30,7 @@ def reminder_message(
     )
     buttons: list[Button] = []
     if deadline.accepts_submissions:
-        buttons.append(Button(label=t("reminders.submit"), payload=Command("submit").pack()))
+        buttons.append(Button(label=t("commands.submit.label"), payload=Command("submit").pack()))
     if competition.rules_url:
         buttons.append(Button(label=t("reminders.rules"), url=competition.rules_url))
     if not buttons:

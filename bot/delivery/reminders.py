@@ -33,10 +33,10 @@ from db.repositories.reminders import (
     cancel_claimed,
     city_ids,
     claim_due_reminders,
-    owing_organisation_ids,
     team_chats,
     team_member_ids,
 )
+from db.repositories.submissions import submitted_organisation_ids
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,16 @@ def latest_per_stage(
     return list(latest.values()), dropped
 
 
+async def owing_cities(*, session: AsyncSession, deadline: Deadline) -> list[int]:
+    """The cities a reminder of `deadline` goes to: those without a current submission for it,
+    or every city when the stage takes none."""
+    everyone = await city_ids(session=session)
+    if not deadline.accepts_submissions:
+        return everyone
+    submitted = await submitted_organisation_ids(session=session, deadline_id=deadline.id)
+    return [city for city in everyone if city not in submitted]
+
+
 async def send_due_reminders(
     *,
     session: AsyncSession,
@@ -85,11 +95,7 @@ async def send_due_reminders(
     await cancel_claimed(session=session, reminder_ids=dropped)
     queued = 0
     for reminder, deadline, competition in send:
-        cities = (
-            await owing_organisation_ids(session=session, deadline_id=deadline.id)
-            if deadline.accepts_submissions
-            else await city_ids(session=session)
-        )
+        cities = await owing_cities(session=session, deadline=deadline)
         compose = partial(
             reminder_message, deadline=deadline, competition=competition, now=now, zone=zone
         )

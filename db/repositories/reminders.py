@@ -1,4 +1,5 @@
-"""Deadline reminders: rows the scheduler claims when their time comes, and who still owes."""
+"""Deadline reminders: rows the scheduler claims when their time comes, and the cities and
+people they go to (who has submitted a stage is in `db.repositories.submissions`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MemberStatus, OrganisationKind, ReminderStatus, Role
-from db.models import Chat, Competition, Deadline, Member, Organisation, Reminder, Submission
+from db.models import Chat, Competition, Deadline, Member, Organisation, Reminder
 
 # The people of a city a competition deadline concerns.
 CITY_TEAM_ROLES = (Role.EXECUTIVE, Role.OFFICER)
@@ -56,14 +57,6 @@ async def cancel_claimed(*, session: AsyncSession, reminder_ids: Collection[int]
             .where(Reminder.id.in_(list(reminder_ids)))
             .values(status=ReminderStatus.CANCELLED, sent_at=None)
         )
-
-
-async def owing_organisation_ids(*, session: AsyncSession, deadline_id: int) -> list[int]:
-    """The cities without a current submission (one not replaced) for the deadline."""
-    handed_in = select(Submission.organisation_id).where(
-        Submission.deadline_id == deadline_id, Submission.replaced_at.is_(None)
-    )
-    return list(await session.scalars(_cities().where(Organisation.id.not_in(handed_in))))
 
 
 async def city_ids(*, session: AsyncSession) -> list[int]:

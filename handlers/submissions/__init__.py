@@ -289,8 +289,8 @@ async def submissions(_event: Event, ctx: Context) -> list[Reply]:
         return await report(ctx, listed[int(wanted) - 1])
     found = next((deadline for deadline in listed if deadline.slug == wanted), None)
     if found is None:
-        problem = SubmissionError("unknown_stage", stage=ctx.args.strip()[:60])
-        return [views.error(ctx, problem), views.stages_overview(ctx, counts)]
+        unknown = views.unknown_stage(ctx, ctx.args.strip()[:60], counts)
+        return [unknown, views.stages_overview(ctx, counts)]
     return await report(ctx, found)
 
 
@@ -298,8 +298,10 @@ async def submissions(_event: Event, ctx: Context) -> list[Reply]:
 async def stage_report(pressed: StageReport, ctx: Context) -> list[Reply]:
     """A stage button of the overview."""
     deadline = await ctx.session.get(Deadline, pressed.deadline_id)
-    if deadline is None:
-        return [views.error(ctx, SubmissionError("unknown_stage", stage=str(pressed.deadline_id)))]
+    if deadline is None:  # the stage was removed from content since the button was sent
+        counts = await service.stages_taking_entries(session=ctx.session)
+        unknown = views.unknown_stage(ctx, str(pressed.deadline_id), counts)
+        return [unknown, views.stages_overview(ctx, counts)]
     return await report(ctx, deadline)
 
 

@@ -151,6 +151,12 @@ def stages_overview(ctx: Context, counts: StageCounts) -> Choices:
     return Choices(text="\n".join([ctx.t("submissions.list_choose"), *lines]), options=options)
 
 
+def unknown_stage(ctx: Context, typed: str, counts: StageCounts) -> Text:
+    """depa: no stage taking entries is called `typed`; the slugs there are."""
+    slugs = ", ".join(deadline.slug for deadline, _ in counts.stages)
+    return Text(text=ctx.t("submissions.unknown_stage", stage=typed, stages=slugs))
+
+
 def stage_report(ctx: Context, deadline: Deadline, entries: Sequence[CityEntry]) -> Text:
     """depa: who submitted the stage (reference, time, late) and who has not."""
     handed = [entry for entry in entries if entry.submission is not None]

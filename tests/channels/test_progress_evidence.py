@@ -7,87 +7,23 @@ Telegram: a PDF sent as a document, fetched with getFile and the file download p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
-import pytest
 from sqlalchemy import select
 
 from bot.channels.line.render import postback_data
-from bot.core.clock import FrozenClock
-from bot.web import create_web_app
-from db.enums import Channel, MilestoneStatus, Role
+from db.enums import Channel, MilestoneStatus
 from db.models import Milestone, Organisation, Plan, ProgressUpdate
 from handlers.progress.payloads import UpdateMilestone
 from tests import media_samples as samples
-from tests.channels.line.conftest import LineHarness, line_settings
-from tests.channels.telegram.conftest import TelegramHarness, telegram_settings, texts_of
-from tests.conftest import AppFactory
-from tests.factories import Account, add_member
+from tests.channels.conftest import member_on
+from tests.channels.line.conftest import LineHarness
+from tests.channels.telegram.conftest import TelegramHarness, texts_of
+from tests.factories import Account
 from tests.fakes.line_api import FakeLineApi
 from tests.fakes.line_events import ACCESS_TOKEN, user_id
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.telegram_updates import TgUser
-
-
-@pytest.fixture
-async def line_api() -> AsyncIterator[FakeLineApi]:
-    """LINE's Messaging API host."""
-    api = FakeLineApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def content_host() -> AsyncIterator[FakeLineApi]:
-    """LINE's content host, apart from the API host, as in production."""
-    api = FakeLineApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
-    """The Bot API."""
-    api = FakeTelegramApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest.fixture
-async def line_bot(
-    make_app: AppFactory,
-    line_api: FakeLineApi,
-    content_host: FakeLineApi,
-    clock: FrozenClock,
-    tmp_path: Path,
-) -> AsyncIterator[LineHarness]:
-    """The bot with LINE on, its files kept under a temporary media directory."""
-    app = await make_app(
-        clock=clock,
-        citybot_media_dir=tmp_path / "media",
-        **line_settings(line_api, line_data_api_base_url=content_host.base_url),
-    )
-    transport = httpx.ASGITransport(app=create_web_app(app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield LineHarness(app=app, api=line_api, client=client, clock=clock)
-
-
-@pytest.fixture
-async def telegram_bot(
-    make_app: AppFactory, telegram_api: FakeTelegramApi, clock: FrozenClock, tmp_path: Path
-) -> AsyncIterator[TelegramHarness]:
-    """The bot with Telegram on (webhook mode), its files under a temporary media directory."""
-    app = await make_app(
-        clock=clock, citybot_media_dir=tmp_path / "media", **telegram_settings(telegram_api)
-    )
-    transport = httpx.ASGITransport(app=create_web_app(app))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield TelegramHarness(app=app, api=telegram_api, client=client, clock=clock)
 
 
 async def milestone_id(harness: LineHarness | TelegramHarness, org: str, key: str) -> int:
@@ -101,13 +37,6 @@ async def milestone_id(harness: LineHarness | TelegramHarness, org: str, key: st
         )
     assert found is not None
     return found
-
-
-async def member_on(harness: LineHarness | TelegramHarness, org: str, account: Account) -> int:
-    """A registered officer of `org` on `account`; their member id."""
-    async with harness.app.sessions() as session, session.begin():
-        member = await add_member(session, org, Role.OFFICER, [account])
-        return member.id
 
 
 async def reports(harness: LineHarness | TelegramHarness) -> list[ProgressUpdate]:

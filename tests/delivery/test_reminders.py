@@ -91,9 +91,10 @@ async def test_only_cities_that_have_not_submitted_are_reminded(
     [card] = thai["cards"]
     assert card["title"] == "ลงทะเบียนสมัครเข้าร่วมประกวด"
     assert [(b["label"], b["payload"], b["url"]) for b in card["buttons"]] == [
-        ("ส่งงาน", Command("submit").pack(), None),
+        ("ส่งงานประกวด", Command("submit").pack(), None),  # the /submit command's own label
         ("อ่านกติกา", None, RULES),
     ]
+    assert [b["label"] for b in english["cards"][0]["buttons"]] == ["Submit entry", "Rules"]
 
     async with seeded_database.sessions() as session, session.begin():
         await submit(session, "yala", "registration")

@@ -168,4 +168,8 @@ async def test_depa_sees_per_stage_who_has_submitted(
     assert "⚠️ Pattaya City — SCP27-PTY-RE-01 · 27 Feb 2027, 11:00 (late)\n" in text
     assert text.split("\n")[-1].startswith("⏳ Not yet: Bangkok, ")
     await coordinator.send("/submissions nope")
-    assert coordinator.text.startswith("No open stage “nope”.")
+    assert coordinator.text.startswith(
+        "No stage “nope” takes entries. The stages that do: registration, concept-note, "
+        "full-plan. Type /submissions with a stage's name or number, or choose one below.\n"
+        "📥 Cities' submissions: choose a stage"
+    )

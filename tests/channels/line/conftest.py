@@ -21,15 +21,6 @@ from tests.fakes.line_api import FakeLineApi, Request, actions_of
 from tests.fakes.line_events import ACCESS_TOKEN, SECRET, LineEvents, body, sign
 
 
-@pytest.fixture
-async def line_api() -> AsyncIterator[FakeLineApi]:
-    """A fake LINE Messaging API listening on 127.0.0.1."""
-    api = FakeLineApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
 def line_settings(api: FakeLineApi, **overrides: Any) -> dict[str, Any]:
     """Settings that enable LINE against the fake."""
     settings: dict[str, Any] = {

@@ -27,15 +27,6 @@ SOMCHAI = TgUser(id=5550001, first_name="สมชาย", last_name="ใจด�
 ANNA = TgUser(id=5550002, first_name="Anna", language_code="en")
 
 
-@pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
-    """A fake Bot API listening on 127.0.0.1."""
-    api = FakeTelegramApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
 def telegram_settings(api: FakeTelegramApi, **overrides: Any) -> dict[str, Any]:
     """Settings that enable Telegram against the fake (webhook mode unless overridden)."""
     settings: dict[str, Any] = {
