@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import (
     broadcast,
+    deadlines,
     faults,
     inbox_insert,
     migrate_seed,
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "broadcast": broadcast.run,
     "faults": faults.run,
     "progress": progress.run,
+    "deadlines": deadlines.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"
