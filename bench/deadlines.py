@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,12 +24,11 @@ from datetime import timedelta
 from functools import partial
 
 import httpx
-from sqlalchemy import event, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, select
 
 from bench.broadcast import seeded
-from bench.databases import empty_database, measurable_kinds
-from bench.progress import CALLS, Statements, _command, _timed
+from bench.databases import empty_database
+from bench.progress import CALLS, Statements, _command, _timed, measured
 from bench.report import Table, seconds
 from bot.app import App
 from bot.settings import Settings
@@ -217,20 +215,8 @@ def _measure(kind: str, statements: Statements) -> list[list[str]]:
 
 def run() -> Table:
     """Each database kind, each scale: the reads' time and statements per call."""
-    statements = Statements()
-    event.listen(Engine, "before_cursor_execute", statements)
     notes: list[str] = []
-    rows: list[list[str]] = []
-    saved = os.environ.get("DATABASE_URL")
-    try:
-        for kind in measurable_kinds(notes):
-            rows.extend(_measure(kind, statements))
-    finally:
-        event.remove(Engine, "before_cursor_execute", statements)
-        if saved is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = saved
+    rows = measured(_measure, notes)
     return Table(
         title="Calendar feeds, submissions list and /deadlines as data grows",
         method=(

@@ -244,22 +244,31 @@ def _measure(kind: str, statements: Statements) -> list[list[str]]:
     return rows
 
 
-def run() -> Table:
-    """Each database kind, each history length: the reads' time and statements per call."""
+def measured(
+    measure: Callable[[str, Statements], list[list[str]]], notes: list[str]
+) -> list[list[str]]:
+    """`measure`'s rows on each database kind this machine can measure, with every engine's
+    statements counted meanwhile; DATABASE_URL (which `_command` sets) put back afterwards."""
     statements = Statements()
     event.listen(Engine, "before_cursor_execute", statements)
-    notes: list[str] = []
     rows: list[list[str]] = []
     saved = os.environ.get("DATABASE_URL")
     try:
         for kind in measurable_kinds(notes):
-            rows.extend(_measure(kind, statements))
+            rows.extend(measure(kind, statements))
     finally:
         event.remove(Engine, "before_cursor_execute", statements)
         if saved is None:
             os.environ.pop("DATABASE_URL", None)
         else:
             os.environ["DATABASE_URL"] = saved
+    return rows
+
+
+def run() -> Table:
+    """Each database kind, each history length: the reads' time and statements per call."""
+    notes: list[str] = []
+    rows = measured(_measure, notes)
     return Table(
         title="Progress reads as the history grows",
         method=(
