@@ -76,6 +76,11 @@ class Webhook:
     endpoint: WebhookEndpoint
 
 
+# The channels whose bots can hand over a file itself; elsewhere (LINE) a file is a link. A
+# feature asks this instead of naming platforms.
+SENDS_FILES: frozenset[Channel] = frozenset({Channel.TELEGRAM})
+
+
 class Outcome(StrEnum):
     """What happened to one delivery attempt."""
 

@@ -29,9 +29,9 @@ from bot.delivery.notices import notify_chats, notify_members
 from bot.delivery.reminder_views import reminder_message
 from db.enums import Channel
 from db.models import Competition, Deadline, Reminder
+from db.repositories.organisations import list_cities
 from db.repositories.reminders import (
     cancel_claimed,
-    city_ids,
     claim_due_reminders,
     team_chats,
     team_member_ids,
@@ -70,7 +70,7 @@ def latest_per_stage(
 async def owing_cities(*, session: AsyncSession, deadline: Deadline) -> list[int]:
     """The cities a reminder of `deadline` goes to: those without a current submission for it,
     or every city when the stage takes none."""
-    everyone = await city_ids(session=session)
+    everyone = [city.id for city in await list_cities(session=session)]
     if not deadline.accepts_submissions:
         return everyone
     submitted = await submitted_organisation_ids(session=session, deadline_id=deadline.id)

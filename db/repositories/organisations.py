@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.enums import OrganisationKind
 from db.models import Domain, Organisation
 
 
@@ -16,6 +17,17 @@ async def get_organisation(*, session: AsyncSession, slug: str) -> Organisation 
 async def get_organisation_by_id(*, session: AsyncSession, organisation_id: int) -> Organisation:
     """The organisation with `organisation_id` (it must exist)."""
     return await session.get_one(Organisation, organisation_id)
+
+
+async def list_cities(*, session: AsyncSession) -> list[Organisation]:
+    """Every city, oldest first (a stable order: it settles clashing short codes)."""
+    return list(
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.CITY)
+            .order_by(Organisation.id)
+        )
+    )
 
 
 async def list_organisations(*, session: AsyncSession) -> list[Organisation]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, OrganisationKind, ReminderStatus, Role
-from db.models import Chat, Competition, Deadline, Member, Organisation, Reminder
+from db.enums import MemberStatus, ReminderStatus, Role
+from db.models import Chat, Competition, Deadline, Member, Reminder
 
 # The people of a city a competition deadline concerns.
 CITY_TEAM_ROLES = (Role.EXECUTIVE, Role.OFFICER)
@@ -57,19 +57,6 @@ async def cancel_claimed(*, session: AsyncSession, reminder_ids: Collection[int]
             .where(Reminder.id.in_(list(reminder_ids)))
             .values(status=ReminderStatus.CANCELLED, sent_at=None)
         )
-
-
-async def city_ids(*, session: AsyncSession) -> list[int]:
-    """Every city, in id order."""
-    return list(await session.scalars(_cities()))
-
-
-def _cities() -> Select[int]:
-    return (
-        select(Organisation.id)
-        .where(Organisation.kind == OrganisationKind.CITY)
-        .order_by(Organisation.id)
-    )
 
 
 async def team_member_ids(

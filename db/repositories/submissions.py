@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import OrganisationKind
 from db.models import Competition, Deadline, Organisation, Submission
 
 
@@ -99,17 +98,6 @@ async def store_submission(
     session.add(submission)
     await session.flush()
     return previous[-1] if previous else None
-
-
-async def cities_by_id(*, session: AsyncSession) -> list[Organisation]:
-    """Every city, oldest first (the order that settles clashing short codes)."""
-    return list(
-        await session.scalars(
-            select(Organisation)
-            .where(Organisation.kind == OrganisationKind.CITY)
-            .order_by(Organisation.id)
-        )
-    )
 
 
 async def stages_of(*, session: AsyncSession, competition_id: int) -> list[Deadline]:

@@ -9,11 +9,11 @@ serves the feeds from it), replies in `views.py`.
 from __future__ import annotations
 
 from bot.core.authz import MEMBERS
+from bot.core.channel import SENDS_FILES
 from bot.core.context import Context
 from bot.core.events import Event
 from bot.core.replies import Reply
 from bot.core.router import Router
-from db.enums import Channel
 from handlers.calendar import service, views
 
 router = Router("calendar")
@@ -38,12 +38,10 @@ async def calendar(_event: Event, ctx: Context) -> list[Reply]:
 
 
 async def _file(ctx: Context, token: str) -> bytes | None:
-    """The feed's bytes to send as a file: on Telegram, the one channel here that sends files,
-    and only with a public address (the file's reply links to it as well)."""
-    if (
-        ctx.identity.channel is not Channel.TELEGRAM
-        or ctx.services.settings.public_base_url is None
-    ):
+    """The feed's bytes to send as a file, where the channel sends files (Telegram; a second
+    link on LINE would only repeat the first), and only with a public address (the file's
+    reply links to it as well)."""
+    if ctx.identity.channel not in SENDS_FILES or ctx.services.settings.public_base_url is None:
         return None
     return await service.member_calendar(
         session=ctx.session, texts=ctx.services.texts, token=token, zone=ctx.services.zone

@@ -113,11 +113,17 @@ class CitySummary:
         return self.done / self.total if self.total else 0.0
 
 
+def per_city(rows: Sequence[MilestoneRow]) -> dict[int, list[MilestoneRow]]:
+    """The rows by city id, in the order they came."""
+    grouped: dict[int, list[MilestoneRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.organisation.id, []).append(row)
+    return grouped
+
+
 def summarise(rows: Sequence[MilestoneRow], now: datetime) -> list[CitySummary]:
     """Cities ranked by completion (mean percent), then done count, then name."""
-    by_city: dict[int, list[MilestoneRow]] = {}
-    for row in rows:
-        by_city.setdefault(row.organisation.id, []).append(row)
+    by_city = per_city(rows)
     summaries = []
     for city_rows in by_city.values():
         milestones = [row.milestone for row in city_rows]
@@ -159,9 +165,7 @@ async def behind(*, session: AsyncSession, as_of: datetime) -> list[BehindCity]:
     A city that never reported counts its silence from when its plans were made.
     """
     rows = await progress_rows(session=session)
-    by_city: dict[int, list[MilestoneRow]] = {}
-    for row in rows:
-        by_city.setdefault(row.organisation.id, []).append(row)
+    by_city = per_city(rows)
     found = []
     for city_rows in by_city.values():
         milestones = [row.milestone for row in city_rows]

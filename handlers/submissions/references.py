@@ -15,8 +15,8 @@ from itertools import combinations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Competition, Deadline, Organisation
+from db.repositories.organisations import list_cities
 from db.repositories.submissions import (
-    cities_by_id,
     count_submissions,
     reference_taken,
     stages_of,
@@ -109,7 +109,7 @@ async def next_reference(
     organisation: Organisation,
 ) -> str:
     """The reference of the city's next submission to the stage (never one already given)."""
-    codes = city_codes(await cities_by_id(session=session))
+    codes = city_codes(await list_cities(session=session))
     city = codes.get(organisation.id) or next(city_codes_of(organisation.slug))
     stages = stage_codes(await stages_of(session=session, competition_id=competition.id))
     prefix = f"{competition_code(competition.slug)}-{city}-{stages[deadline.id]}"
