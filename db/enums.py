@@ -90,18 +90,46 @@ class MaterialKind(StrEnum):
 
 
 class OfferStatus(StrEnum):
-    """A partnership offer's life."""
+    """A partnership offer's life: depa reviews it before any city sees it."""
 
-    OPEN = "open"
-    CLOSED = "closed"
+    PENDING = "pending"  # written by the firm, waiting for a depa coordinator
+    OPEN = "open"  # approved and published
+    REJECTED = "rejected"  # turned down by depa, with a reason
+    CLOSED = "closed"  # withdrawn by the firm (or depa); no new interest
+
+
+class OfferKind(StrEnum):
+    """What a firm offers."""
+
+    PILOT = "pilot"
+    TECHNOLOGY = "technology"
+    FUNDING = "funding"
+    TRAINING = "training"
+    DATA = "data"
 
 
 class InterestStatus(StrEnum):
-    """A city's interest in an offer, up to depa's introduction."""
+    """A city's interest in an offer, up to the introduction both sides agree to."""
 
     EXPRESSED = "expressed"
+    INTRODUCING = "introducing"  # an introduction was asked for; waiting for both consents
     INTRODUCED = "introduced"
-    DECLINED = "declined"
+    DECLINED = "declined"  # one side declined the introduction
+
+
+class IntroSide(StrEnum):
+    """The two sides of an introduction."""
+
+    CITY = "city"
+    FIRM = "firm"
+
+
+class TicketStatus(StrEnum):
+    """A question to depa: waiting for depa, answered by depa, or closed by either side."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
 
 
 class AnnouncementStatus(StrEnum):

@@ -20,6 +20,7 @@ from db.enums import (
     InterestStatus,
     Language,
     MilestoneStatus,
+    OfferKind,
     OrganisationKind,
     Role,
 )
@@ -73,7 +74,8 @@ class DemoOfferSpec:
 
     key: str
     organisation: str
-    domain: str
+    domains: tuple[str, ...]
+    kind: OfferKind
     created_by: str | None
     title: str
     description: str
@@ -242,7 +244,12 @@ def _load_demo_partnerships(
         if key in offers:
             entry.fail("key", f"duplicate offer {key!r}")
         organisation = known.organisation(entry, kind=OrganisationKind.PARTNER)
-        domain = entry.reference("domain", known.domains, "domain", max_length=40)
+        domains = entry.strings("domains")
+        for slug in domains:
+            if slug not in known.domains:
+                entry.fail("domains", f"unknown domain {slug!r}")
+        if not domains or len(set(domains)) != len(domains):
+            entry.fail("domains", "needs one or more domains, each once")
         created_by = _demo_member_of(entry, "created_by", members, organisation)
         title = entry.text("title")
         # Offers have no slug column: a firm's offer is identified by its title.
@@ -250,7 +257,8 @@ def _load_demo_partnerships(
         offers[key] = DemoOfferSpec(
             key=key,
             organisation=organisation.slug,
-            domain=domain,
+            domains=domains,
+            kind=entry.choice("kind", OfferKind),
             created_by=created_by,
             title=title,
             description=entry.text("description", max_length=4000),

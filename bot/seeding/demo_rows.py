@@ -17,11 +17,12 @@ from db.models import (
     CompetitionEntry,
     Invite,
     Member,
+    OfferDomain,
     PartnershipInterest,
     PartnershipOffer,
 )
 from db.repositories.accounts import consents_of, register_member
-from db.repositories.content import Change
+from db.repositories.content import Change, upsert_row
 from db.repositories.identities import ensure_identity, get_identity, list_member_identities
 from db.repositories.members import get_member
 from db.repositories.progress import find_progress_update, get_milestone, record_progress
@@ -145,15 +146,23 @@ async def _seed_partnerships(run: SeedRun, demo: DemoSpec) -> None:
             offer.key,
             {"organisation_id": run.organisation_ids[offer.organisation], "title": offer.title},
             {
-                "domain_id": run.domain_ids[offer.domain],
                 "created_by_member_id": run.member_id(offer.created_by),
                 "description": offer.description,
                 "url": offer.url,
+                "kind": offer.kind,
                 "status": OfferStatus.OPEN,
+                "published_at": run.now,
             },
         )
         if row is not None:
             offer_ids[offer.key] = row.id
+            for domain in offer.domains:
+                await upsert_row(
+                    session=run.session,
+                    model=OfferDomain,
+                    key={"offer_id": row.id, "domain_id": run.domain_ids[domain]},
+                    values={},
+                )
     for interest in demo.interests:
         if interest.offer not in offer_ids:  # the firm removed it
             continue

@@ -14,6 +14,14 @@ from db.models.messaging import (
     OutboundMessage,
     SchedulerLease,
 )
+from db.models.partnerships import (
+    IntroductionConsent,
+    OfferDomain,
+    OfferTarget,
+    OfferView,
+    PartnershipInterest,
+    PartnershipOffer,
+)
 from db.models.people import (
     Chat,
     Consent,
@@ -34,8 +42,6 @@ from db.models.programme import (
     FaqEntry,
     Material,
     Milestone,
-    PartnershipInterest,
-    PartnershipOffer,
     Plan,
     ProgressUpdate,
     Reminder,
@@ -43,6 +49,7 @@ from db.models.programme import (
     Workshop,
     WorkshopSession,
 )
+from db.models.questions import Ticket, TicketMessage
 
 __all__ = [
     "Announcement",
@@ -60,11 +67,15 @@ __all__ = [
     "FaqEntry",
     "Identity",
     "InboundEvent",
+    "IntroductionConsent",
     "Invite",
     "LinkCode",
     "Material",
     "Member",
     "Milestone",
+    "OfferDomain",
+    "OfferTarget",
+    "OfferView",
     "Organisation",
     "OrganisationDomain",
     "OutboundMessage",
@@ -75,6 +86,8 @@ __all__ = [
     "Reminder",
     "SchedulerLease",
     "Submission",
+    "Ticket",
+    "TicketMessage",
     "Workshop",
     "WorkshopSession",
 ]

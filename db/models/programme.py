@@ -1,5 +1,5 @@
 """What the programme is made of: workshops and materials, FAQ, plans and progress,
-competitions and their deadlines, partnership offers."""
+competitions and their deadlines."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, TimestampMixin, utcnow
 from db.enums import (
     Channel,
-    InterestStatus,
     MaterialKind,
     MilestoneStatus,
-    OfferStatus,
     PlanKind,
     ReminderStatus,
     SubmissionKind,
@@ -313,39 +311,3 @@ class Reminder(TimestampMixin, Base):
         UniqueConstraint("deadline_id", "offset_minutes"),
         Index(None, "status", "remind_at"),
     )
-
-
-class PartnershipOffer(TimestampMixin, Base):
-    """A firm's offer to cities, in one domain."""
-
-    __tablename__ = "partnership_offers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    domain_id: Mapped[int] = mapped_column(ForeignKey("domains.id"), index=True)
-    created_by_member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL")
-    )
-    title: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(String(1000))
-    status: Mapped[OfferStatus] = mapped_column(default=OfferStatus.OPEN)
-
-
-class PartnershipInterest(TimestampMixin, Base):
-    """A city's interest in an offer; depa introduces the two."""
-
-    __tablename__ = "partnership_interests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("partnership_offers.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[InterestStatus] = mapped_column(default=InterestStatus.EXPRESSED)
-
-    __table_args__ = (UniqueConstraint("offer_id", "organisation_id"),)
