@@ -22,6 +22,7 @@ from bot.cli import (
     inbox,
     invite,
     line,
+    nlu,
     progress,
     reminders,
     seed,
@@ -63,6 +64,7 @@ cli = typer.Typer(
 serve.register(cli)
 console.register(cli)
 seed.register(cli)
+nlu.register(cli)
 cli.add_typer(db.app, name="db")
 cli.add_typer(invite.app, name="invite")
 cli.add_typer(announce.app, name="announce")
