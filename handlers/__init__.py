@@ -12,6 +12,7 @@ from handlers import (
     progress,
     submissions,
     team,
+    understanding,
 )
 
 ROUTERS: list[Router] = [
@@ -24,5 +25,6 @@ ROUTERS: list[Router] = [
     calendar.router,
     deadlines.router,
     submissions.router,
+    understanding.router,  # free text no route above took: read by bot/nlu
     help.router,  # last: it holds the fallback
 ]

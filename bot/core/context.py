@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import Clock
 from bot.core.dates import format_date, format_datetime
 from bot.core.files import FileFetcher
+from bot.core.replies import Reply
 from bot.core.state import StateStore
 from bot.core.texts import Texts, Translator
 from bot.settings import Settings
@@ -77,6 +79,9 @@ class Context(ChatContext):
     state: StateStore
     args: str = ""
     sender_name: str | None = None  # the name the platform gave with this event, if any
+    # Answers `/name args` as if the sender had typed it, their access checked as for any
+    # command: how words the bot understood reach the feature they name. Set by the dispatcher.
+    run_command: Callable[[str, str], Awaitable[list[Reply]]] | None = None
 
     def in_language(self, language: Language) -> Context:
         """The same context speaking another language (after /lang)."""

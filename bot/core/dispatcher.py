@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,10 +26,11 @@ from bot.core.events import (
     JoinedGroup,
     LeftGroup,
     MembersChanged,
+    TextReceived,
     Unfollowed,
 )
 from bot.core.replies import Reply, Text
-from bot.core.router import RouteKind, Router, find_chat_route, find_route
+from bot.core.router import RouteKind, Router, find_chat_route, find_command, find_route
 from bot.core.state import StateStore
 from bot.core.texts import Texts
 from db.enums import Language, MemberStatus
@@ -242,6 +244,7 @@ class Dispatcher:
             args=match.args,
             sender_name=event.user.display_name,
         )
+        context = replace(context, run_command=partial(self._run_command, event, context, member))
         notice = await self._abandon(context, state_row, match.route.kind)
         if not match.route.access.allows(member):
             key = "auth.register_first" if member is None else "auth.denied"
@@ -250,6 +253,20 @@ class Dispatcher:
         subject = match.payload if match.payload is not None else event
         replies: list[Reply] = await match.route.handler(subject, context)
         return [*notice, *replies]
+
+    async def _run_command(
+        self, event: Event, context: Context, member: Member | None, name: str, args: str
+    ) -> list[Reply]:
+        """`/name args` answered for the sender, as typed; [] when there is no such command."""
+        match = find_command(self._routers, name, args, lambda access: access.allows(member))
+        if match is None:
+            return []
+        if not match.route.access.allows(member):
+            key = "auth.register_first" if member is None else "auth.denied"
+            return [Text(text=context.t(key))]
+        typed = f"/{name} {args}".strip()
+        subject = replace(event, text=typed) if isinstance(event, TextReceived) else event
+        return await match.route.handler(subject, replace(context, args=match.args))
 
     async def _abandon(
         self, context: Context, state: ConversationState | None, kind: RouteKind

@@ -240,6 +240,13 @@ def _command(
     return None
 
 
+def find_command(
+    routers: Sequence[Router], name: str, args: str, allowed: Callable[[Access], bool]
+) -> Match | None:
+    """The route `/name args` takes for a sender `allowed` to use some routes (see `_command`)."""
+    return _command([route for router in routers for route in router.routes], name, args, allowed)
+
+
 def find_route(
     routers: Sequence[Router],
     event: Event,

@@ -52,6 +52,7 @@ STRONG = 2.0
 WEAK = 1.0
 QUESTION_MARK = "question"  # the kind of question-word phrases
 TOPIC = "topic"  # the kind of the programme's own words
+ALREADY = "already"  # the kind of words that mean done right after a milestone
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +73,11 @@ class Lexicon:
     cues: tuple[Phrase, ...]
     questions: tuple[Phrase, ...]
     topics: tuple[Phrase, ...]
+    already: tuple[Phrase, ...]
 
     def words(self) -> set[str]:
         """The compact phrases, for the tokeniser's dictionary."""
-        every = (*self.slots, *self.cues, *self.questions, *self.topics)
+        every = (*self.slots, *self.cues, *self.questions, *self.topics, *self.already)
         return {phrase.text for phrase in every}
 
 
@@ -108,6 +110,9 @@ def _slot_file(
             entry.fail(key_field, f"unknown {kind.value} {key!r}")
         entry.unique(key_field, key, seen, "above")
         phrases += _phrases(_words(entry), kind, key)
+    if kind is SlotKind.STATUS:
+        already = file.bilingual_tags("already")
+        phrases += _phrases([*already.th, *already.en], ALREADY, MilestoneStatus.DONE.value)
     file.done()
     return phrases
 
@@ -154,9 +159,13 @@ def load_lexicon(content_dir: Path) -> Lexicon:
     for domain in domains:
         slots += _phrases([domain.name.th, domain.name.en, domain.slug], SlotKind.DOMAIN,
                           domain.slug)  # fmt: skip
+    already = [phrase for phrase in slots if phrase.kind == ALREADY]
+    slots = [phrase for phrase in slots if phrase.kind != ALREADY]
     _check_distinct("nlu/*.yaml", slots)
     cues, questions, topics = _intent_file(content_dir)
-    return Lexicon(tuple(dict.fromkeys(slots)), tuple(cues), tuple(questions), tuple(topics))
+    return Lexicon(
+        tuple(dict.fromkeys(slots)), tuple(cues), tuple(questions), tuple(topics), tuple(already)
+    )
 
 
 def _intent_file(content_dir: Path) -> tuple[list[Phrase], list[Phrase], list[Phrase]]:

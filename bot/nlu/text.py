@@ -21,6 +21,7 @@ _LAUGH = re.compile(r"(?<!\d)5{3,}\+*(?!\d)")
 _REPEATED = re.compile(r"([^\d\s])\1{2,}")  # ค่าาาา → ค่า, hiii → hi (digits are left alone)
 _IGNORED = str.maketrans({"ๆ": " ", "ฯ": "", "\u200b": "", "\u00a0": " "})
 _SPACES = re.compile(r"\s+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 # Punctuation that only separates words; `% . - ' ?` carry meaning (60%, 2.5, e-service, ?).
 _SEPARATORS = re.compile(r"[!\"#$&()*+,/:;<=>@\[\\\]^_`{|}~“”‘’…。、]")
 _THAI_NUMBER = re.compile(r"^(?:ศูนย์|หนึ่ง|เอ็ด|สอง|ยี่|สาม|สี่|ห้า|หก|เจ็ด|แปด|เก้า|สิบ|ร้อย)+$")
@@ -42,6 +43,7 @@ def normalise(text: str) -> str:
     text = thai_digit_to_arabic_digit(text).translate(_IGNORED)
     text = _LAUGH.sub(" ", text)
     text = _REPEATED.sub(r"\1", text)
+    text = _THOUSANDS.sub("", text)  # 1,200 is one number, not 1 and 200
     text = _SEPARATORS.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from math import exp
 from pathlib import Path
 from typing import Any
 
+from bot.imports import OnFirstUse
 from bot.nlu.lexicon import STRONG, Intent, Lexicon, SlotKind, load_lexicon
 from bot.nlu.matching import Found, PhraseIndex, longest_first
 from bot.nlu.text import Words, normalise
@@ -47,6 +49,8 @@ SLOTS_OF: dict[Intent, tuple[SlotKind, ...]] = {
 }
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,3})(?:\.\d+)?%")
 _RATIO = re.compile(r"ร้อยละ(\d{1,3})(?![\d.])")
+# "3 ใน 4", "3/4", "3 out of 4" of a milestone's work (a small whole, not a date or a count).
+_SHARE = re.compile(r"(?<![\d/.])(\d{1,2})(?:ใน|/|outof|จาก)(\d{1,2})(?![\d/.])")
 _HALF = re.compile(r"ครึ่งทาง|ครึ่งนึง|ครึ่งหนึ่ง|ครึ่ง|halfway|half")
 # A bare number right after "got to"/"at", not followed by a unit: "ไปได้ 60 แล้ว", "at 60".
 _BARE = re.compile(
@@ -85,6 +89,9 @@ def _percent(joined: str, *, bare: bool) -> int | None:
     if _HALF.search(joined):
         return 50
     if bare:
+        share = _SHARE.search(joined)
+        if share and 0 < int(share.group(2)) <= 10 and int(share.group(1)) <= int(share.group(2)):
+            return round(100 * int(share.group(1)) / int(share.group(2)))
         match = _BARE.search(joined)
         if match and int(match.group(1)) <= 100:
             return int(match.group(1))
@@ -104,8 +111,8 @@ def _status(found: list[Found], percent: int | None) -> MilestoneStatus | None:
 
 def _confidence(best: float, second: float) -> float:
     """How sure: grows with the evidence, shrinks as the runner-up comes close."""
-    strength = 1.0 - exp(-best / 2.0)
-    margin = (best - second + 0.5) / (best + 0.5)
+    strength = 1.0 - exp(-best / 1.2)
+    margin = (best - second + 1.0) / (best + 1.0)
     return round(max(0.0, min(0.99, strength * margin)), 2)
 
 
@@ -121,6 +128,7 @@ class Understander:
         self._cues = PhraseIndex(lexicon.cues)
         self._questions = PhraseIndex(lexicon.questions, free=True)
         self._topics = PhraseIndex(lexicon.topics)
+        self._already = PhraseIndex(lexicon.already)
         thai = {word for word in lexicon.words() if any("\u0e00" <= ch <= "\u0e7f" for ch in word)}
         self._trie = dict_trie(set(thai_words()) | thai)
         self._split = word_tokenize
@@ -148,6 +156,9 @@ class Understander:
         milestone = first.get(SlotKind.MILESTONE)
         percent = _percent(words.joined, bare=milestone is not None)
         status = _status(slots_found, percent)
+        already = status is None and percent is None and milestone and not asked
+        if already and self._already.find_all(words):  # "ประกาศแผนเป็นนโยบายแล้ว": done
+            status = MilestoneStatus.DONE
         scores = self._cue_scores(words)
         reported = percent is not None or status is not None
         self._weigh(scores, words, first, reported=reported, asked=asked)
@@ -197,7 +208,7 @@ class Understander:
         """The rules of the module's docstring, on top of the cue words' weights."""
         milestone = SlotKind.MILESTONE.value in first
         if reported and not asked:
-            scores[Intent.PROGRESS_UPDATE] += 3.0 + (2.0 if milestone else 0.0)
+            scores[Intent.PROGRESS_UPDATE] += 5.0 if milestone else 2.0
         elif not reported:  # "how do I report progress?" is not a report
             scores[Intent.PROGRESS_UPDATE] -= 1.0
         if asked:
@@ -220,3 +231,15 @@ class Understander:
         for intent, kinds in SLOTS_OF.items():  # slots lean towards the intents that take them
             if scores[intent] > 0 and any(kind.value in first for kind in kinds):
                 scores[intent] += 0.5
+
+
+_MADE: dict[Path, OnFirstUse[Understander]] = {}
+
+
+async def understander_for(content_dir: Path) -> Understander:
+    """The process's understander of `content_dir`: made the first time it is needed, in a
+    worker thread (a second or so), so start-up and the event loop never wait for it."""
+    made = _MADE.get(content_dir)
+    if made is None:
+        made = _MADE[content_dir] = OnFirstUse(partial(Understander.from_content, content_dir))
+    return await made.load()

@@ -23,6 +23,7 @@ from db.enums import MilestoneStatus, OrganisationKind
 from db.models import Milestone, Organisation, Plan
 from handlers.progress import service, views
 from handlers.progress.draft import FLOW, FLOW_TTL, SETTLED, Draft, Step
+from handlers.progress.heard import picked_for_heard
 from handlers.progress.notices import ChatNotices
 from handlers.progress.payloads import (
     Act,
@@ -95,7 +96,7 @@ async def update_pressed(pressed: UpdateMilestone, ctx: Context) -> list[Reply]:
     if plan.organisation_id != ctx.member.organisation_id:
         city = await own_city(ctx)
         return [views.error(ctx, ProgressError("not_your_city", city=ctx.local(city, "name")))]
-    return await start(ctx, milestone)
+    return await picked_for_heard(ctx, milestone) or await start(ctx, milestone)
 
 
 # --- the update flow ----------------------------------------------------------------------------

@@ -31,6 +31,12 @@ class Step(StrEnum):
     CONFIRM = "progress.confirm"
 
 
+class Heard(StrEnum):
+    """A report typed in plain words that named no milestone: which one is asked first."""
+
+    PICK = "progress.pick"  # the data holds the status and percent heard
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceFile:
     """A file sent as evidence, already kept under the media directory."""

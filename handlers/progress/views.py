@@ -247,6 +247,28 @@ def summary(ctx: Context, milestone: Milestone, draft: Draft) -> Choices:
     return Choices(text=text, options=options)
 
 
+def heard(ctx: Context, milestone: Milestone, draft: Draft) -> Choices:
+    """A report read from plain words, to confirm: "บันทึก: … — กำลังดำเนินการ 60% ใช่ไหม"."""
+    report = settle(draft.status, draft.percent, milestone)
+    text = ctx.t(
+        "progress.heard",
+        milestone=ctx.local(milestone, "title"),
+        status=status_words(ctx, report.status),
+        percent=report.percent,
+    )
+    options = (
+        act(ctx, milestone, Act.CONFIRM, "confirm"),
+        act(ctx, milestone, Act.EDIT, "change"),
+        act(ctx, milestone, Act.CANCEL, "cancel"),
+    )
+    return Choices(text=text, options=options)
+
+
+def which_milestone(ctx: Context, city: Organisation, rows: Sequence[MilestoneRow]) -> list[Reply]:
+    """A report heard without its milestone: the city's milestones to pick it from."""
+    return [Text(text=ctx.t("progress.heard_which")), *city_detail(ctx, city, rows)]
+
+
 QUESTIONS: dict[Step, Callable[[Context, Milestone, Draft], Choices]] = {
     Step.STATUS: ask_status,
     Step.PERCENT: ask_percent,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from bot.nlu.lexicon import Intent
 from bot.nlu.understanding import Understander
-from tests.nlu.devset import load_devset, score
+from tests.nlu.devset import DEVSET, HELDOUT, load_devset, score
 
 TARGET = 0.95
 
@@ -23,14 +24,15 @@ def test_the_set_is_big_and_varied_enough() -> None:
     assert min(counts.values()) >= 15
 
 
-def test_accuracy_on_the_development_set(
-    understander: Understander, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("path", [DEVSET, HELDOUT], ids=["devset", "heldout"])
+def test_accuracy_on_the_development_sets(
+    understander: Understander, capsys: pytest.CaptureFixture[str], path: Path
 ) -> None:
-    """Both figures are reported, and both reach the target."""
-    result = score(understander, load_devset())
+    """Both figures are reported, and both reach the target, on each set."""
+    result = score(understander, load_devset(path))
     with capsys.disabled():
         print(
-            f"\nNLU development set: intent {result.intent_accuracy:.1%}, "
+            f"\nNLU {path.name}: intent {result.intent_accuracy:.1%}, "
             f"slots {result.slot_accuracy:.1%} ({len(result.misses)} messages missed)"
         )
     assert result.intent_accuracy >= TARGET, "\n".join(result.misses)
