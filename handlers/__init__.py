@@ -8,6 +8,7 @@ from handlers import (
     deadlines,
     help,
     materials,
+    offers,
     onboarding,
     progress,
     submissions,
@@ -24,5 +25,6 @@ ROUTERS: list[Router] = [
     calendar.router,
     deadlines.router,
     submissions.router,
+    offers.router,
     help.router,  # last: it holds the fallback
 ]
