@@ -65,16 +65,14 @@ async def offer_infos(*, session: AsyncSession, offer_ids: Collection[int]) -> l
         .join(Organisation, Organisation.id == PartnershipOffer.organisation_id)
         .where(PartnershipOffer.id.in_(ids))
     )
-    found = {offer.id: (offer, firm) for offer, firm in rows.tuples()}
+    found = {offer.id: (offer, firm) for offer, firm in rows}
     domains: dict[int, list[Domain]] = defaultdict(list)
-    for offer_id, domain in (
-        await session.execute(
-            select(OfferDomain.offer_id, Domain)
-            .join(Domain, Domain.id == OfferDomain.domain_id)
-            .where(OfferDomain.offer_id.in_(ids))
-            .order_by(Domain.position, Domain.id)
-        )
-    ).tuples():
+    for offer_id, domain in await session.execute(
+        select(OfferDomain.offer_id, Domain)
+        .join(Domain, Domain.id == OfferDomain.domain_id)
+        .where(OfferDomain.offer_id.in_(ids))
+        .order_by(Domain.position, Domain.id)
+    ):
         domains[offer_id].append(domain)
     return [
         OfferInfo(offer=found[i][0], firm=found[i][1], domains=tuple(domains[i]))
@@ -143,28 +141,25 @@ async def offer_counts(
     if not offer_ids:
         return {}
     ids = list(offer_ids)
-    views = dict(
-        (
-            await session.execute(
-                select(OfferView.offer_id, func.count(func.distinct(OfferView.member_id)))
-                .where(OfferView.offer_id.in_(ids))
-                .group_by(OfferView.offer_id)
-            )
-        ).tuples()
-    )
+    views: dict[int, int] = {
+        offer_id: int(count)
+        for offer_id, count in await session.execute(
+            select(OfferView.offer_id, func.count(func.distinct(OfferView.member_id)))
+            .where(OfferView.offer_id.in_(ids))
+            .group_by(OfferView.offer_id)
+        )
+    }
     introduced = case((PartnershipInterest.status == InterestStatus.INTRODUCED, 1), else_=0)
     interests = {
         offer_id: (int(count), int(done or 0))
-        for offer_id, count, done in (
-            await session.execute(
-                select(PartnershipInterest.offer_id, func.count(), func.sum(introduced))
-                .where(PartnershipInterest.offer_id.in_(ids))
-                .group_by(PartnershipInterest.offer_id)
-            )
-        ).tuples()
+        for offer_id, count, done in await session.execute(
+            select(PartnershipInterest.offer_id, func.count(), func.sum(introduced))
+            .where(PartnershipInterest.offer_id.in_(ids))
+            .group_by(PartnershipInterest.offer_id)
+        )
     }
     return {
-        i: OfferCounts(int(views.get(i, 0)), *interests.get(i, (0, 0)))
+        i: OfferCounts(views.get(i, 0), *interests.get(i, (0, 0)))
         for i in ids
         if i in views or i in interests
     }
