@@ -11,6 +11,7 @@ reason ends it, saying so (`Router.abandons`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.core.authz import DEPA_STAFF, roles
@@ -20,13 +21,15 @@ from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.delivery.announcements import push_channels
 from db.enums import Role
-from db.models import Member, Organisation, PartnershipOffer
+from db.models import Domain, Member, Organisation, PartnershipOffer
 from db.repositories.offers import OfferInfo, offer_infos
 from db.repositories.organisations import list_cities, list_domains
 from handlers.offers import service, views
 from handlers.offers.draft import (
     FLOW,
     FLOW_TTL,
+    KEEPS,
+    MOVES,
     REVIEW_FLOW,
     Draft,
     Review,
@@ -195,54 +198,50 @@ async def typed(event: TextReceived, ctx: Context) -> list[Reply]:
     return await ask(ctx, following, changed)
 
 
+async def at(ctx: Context, step: Step) -> Draft | list[Reply]:
+    """The draft, when the sender is at `step`; else what to say (stale, or where they are)."""
+    found = current(ctx)
+    if found is None:
+        return stale(ctx)
+    return found[1] if found[0] is step else await ask(ctx, *found)
+
+
+async def toggle(
+    ctx: Context, step: Step, items: Sequence[Domain | Organisation], item_id: int
+) -> list[Reply]:
+    """A domain or city button: ticked or unticked, the same question again."""
+    draft = await at(ctx, step)
+    if not isinstance(draft, Draft):
+        return draft
+    order = [item.slug for item in items]
+    slug = next((item.slug for item in items if item.id == item_id), None)
+    if slug is not None and step is Step.DOMAINS:
+        draft = replace(draft, domains=toggled(draft.domains, slug, order))
+    elif slug is not None:
+        draft = replace(draft, targets=toggled(draft.targets, slug, order))
+    return await ask(ctx, step, draft)
+
+
 @router.choice(DomainToggled, access=PARTNERS)
 async def domain_toggled(pressed: DomainToggled, ctx: Context) -> list[Reply]:
-    """A domain button: ticked or unticked, the same question again."""
-    found = current(ctx)
-    if found is None or found[0] is not Step.DOMAINS:
-        return stale(ctx) if found is None else await ask(ctx, *found)
+    """A domain button."""
     domains = await list_domains(session=ctx.session)
-    slug = next((d.slug for d in domains if d.id == pressed.domain_id), None)
-    if slug is None:
-        return await ask(ctx, *found)
-    draft = replace(found[1], domains=toggled(found[1].domains, slug, [d.slug for d in domains]))
-    return await ask(ctx, Step.DOMAINS, draft)
+    return await toggle(ctx, Step.DOMAINS, domains, pressed.domain_id)
 
 
 @router.choice(CityToggled, access=PARTNERS)
 async def city_toggled(pressed: CityToggled, ctx: Context) -> list[Reply]:
-    """A city button: ticked or unticked, the same page again."""
-    found = current(ctx)
-    if found is None or found[0] is not Step.CITIES:
-        return stale(ctx) if found is None else await ask(ctx, *found)
-    listed = await cities(ctx)
-    slug = next((c.slug for c in listed if c.id == pressed.organisation_id), None)
-    if slug is None:
-        return await ask(ctx, *found)
-    draft = replace(found[1], targets=toggled(found[1].targets, slug, [c.slug for c in listed]))
-    return await ask(ctx, Step.CITIES, draft)
+    """A city button."""
+    return await toggle(ctx, Step.CITIES, await cities(ctx), pressed.organisation_id)
 
 
 @router.choice(KindPicked, access=PARTNERS)
 async def kind_picked(pressed: KindPicked, ctx: Context) -> list[Reply]:
     """A kind button, then the cities."""
-    found = current(ctx)
-    if found is None or found[0] is not Step.KIND:
-        return stale(ctx) if found is None else await ask(ctx, *found)
-    return await ask(ctx, Step.TARGETS, replace(found[1], kind=pressed.kind))
-
-
-# Which step each flow button moves on from, and to.
-MOVES: dict[Act, tuple[frozenset[Step], Step]] = {
-    Act.DOMAINS_DONE: (frozenset({Step.DOMAINS}), Step.TITLE),
-    Act.ALL_CITIES: (frozenset({Step.TARGETS}), Step.LINK),
-    Act.CHOOSE_CITIES: (frozenset({Step.TARGETS}), Step.CITIES),
-    Act.MORE_CITIES: (frozenset({Step.CITIES}), Step.CITIES),
-    Act.CITIES_DONE: (frozenset({Step.CITIES}), Step.LINK),
-    Act.SKIP_LINK: (frozenset({Step.LINK}), Step.PREVIEW),
-    Act.EDIT: (frozenset({Step.PREVIEW}), Step.DOMAINS),
-}
-KEEPS = {Step.TITLE: Step.DESCRIPTION, Step.DESCRIPTION: Step.KIND, Step.LINK: Step.PREVIEW}
+    draft = await at(ctx, Step.KIND)
+    if not isinstance(draft, Draft):
+        return draft
+    return await ask(ctx, Step.TARGETS, replace(draft, kind=pressed.kind))
 
 
 @router.choice(FlowPressed, access=FLOW_PEOPLE)

@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.core.texts import Texts
 from db.enums import OfferKind
+from handlers.offers.payloads import Act
 from handlers.offers.service import NewOffer, OfferError
 
 FLOW = "offer"
@@ -41,6 +42,19 @@ class Review(StrEnum):
     """depa's Reject button asks for the reason."""
 
     REASON = "offerreview.reason"
+
+
+# Which step each flow button moves on from, and to.
+MOVES: dict[Act, tuple[frozenset[Step], Step]] = {
+    Act.DOMAINS_DONE: (frozenset({Step.DOMAINS}), Step.TITLE),
+    Act.ALL_CITIES: (frozenset({Step.TARGETS}), Step.LINK),
+    Act.CHOOSE_CITIES: (frozenset({Step.TARGETS}), Step.CITIES),
+    Act.MORE_CITIES: (frozenset({Step.CITIES}), Step.CITIES),
+    Act.CITIES_DONE: (frozenset({Step.CITIES}), Step.LINK),
+    Act.SKIP_LINK: (frozenset({Step.LINK}), Step.PREVIEW),
+    Act.EDIT: (frozenset({Step.PREVIEW}), Step.DOMAINS),
+}
+KEEPS = {Step.TITLE: Step.DESCRIPTION, Step.DESCRIPTION: Step.KIND, Step.LINK: Step.PREVIEW}
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,18 +93,6 @@ async def audited(db: Database, action: str) -> list[AuditLog]:
         return list(await session.scalars(query))
 
 
-async def queued(db: Database, prefix: str) -> list[OutboundMessage]:
-    """Messages queued whose key starts with `prefix`, oldest first."""
-    async with db.sessions() as session:
-        return list(
-            await session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.idempotency_key.startswith(prefix))
-                .order_by(OutboundMessage.id)
-            )
-        )
-
-
 def replies_of(row: OutboundMessage) -> list[Reply]:
     """The replies a queued message carries."""
     return [reply_from_data(data) for data in row.payload["replies"]]

@@ -21,11 +21,10 @@ from tests.handlers.offers_kit import (
     audited,
     cards_of,
     offers,
-    queued,
     replies_of,
     said_in,
 )
-from tests.handlers.progress_kit import Register, progress_dispatcher, step_of
+from tests.handlers.progress_kit import Register, progress_dispatcher, pushed, step_of
 
 
 @pytest.fixture
@@ -131,10 +130,10 @@ async def test_an_offer_goes_from_draft_to_approval_to_each_matching_city_member
         assert list(named) == ["yala"]
     (created,) = await audited(seeded_database, "offers.created")
     assert created.target == f"offer:{offer.id}" and created.details["targets"] == ["yala"]
-    (review,) = await queued(seeded_database, f"offer:{offer.id}:review")
+    (review,) = await pushed(seeded_database, f"offer:{offer.id}:review")
     assert coordinator.user_id in review.recipients
     assert said_in(review).startswith(f"🆕 ข้อเสนอ #{offer.id} จาก Siam Urban Data รอการตรวจ")
-    assert await queued(seeded_database, f"offer:{offer.id}:published") == []
+    assert await pushed(seeded_database, f"offer:{offer.id}:published") == []
 
     await coordinator.send("/offers pending")
     (listed,) = cards_of(coordinator.last)
@@ -149,7 +148,7 @@ async def test_an_offer_goes_from_draft_to_approval_to_each_matching_city_member
     assert published.published_at == published.reviewed_at is not None
     (approved,) = await audited(seeded_database, "offers.approved")
     assert approved.details["cities"] == ["pattaya", "phuket", "yala", "chiang-mai"]
-    cards = await queued(seeded_database, f"offer:{offer.id}:published")
+    cards = await pushed(seeded_database, f"offer:{offer.id}:published")
     reached = {row.idempotency_key.rsplit(":m", 1)[1]: row for row in cards}
     wanted = ["pattaya-exec", "pattaya-officer", "phuket-officer", "chiang-mai-exec", "yala-exec"]
     assert sorted(reached) == sorted(str(members[name].id) for name in wanted)
@@ -166,13 +165,13 @@ async def test_an_offer_goes_from_draft_to_approval_to_each_matching_city_member
             "Details" if english else "รายละเอียด",
         ]
     assert reached[str(members["chiang-mai-exec"].id)].channel is Channel.TELEGRAM
-    (firm_told,) = await queued(seeded_database, f"offer:{offer.id}:approved")
+    (firm_told,) = await pushed(seeded_database, f"offer:{offer.id}:approved")
     assert partner.user_id in firm_told.recipients
     assert said_in(firm_told).startswith(f'🎉 Your offer #{offer.id} "Solar rooftops')
 
     await coordinator.send(f"/offers approve {offer.id}")
     assert coordinator.text == f"ข้อเสนอ #{offer.id} ไม่ได้รอตรวจ: สถานะคือ เปิดอยู่"
-    assert len(await queued(seeded_database, f"offer:{offer.id}:published")) == len(wanted)
+    assert len(await pushed(seeded_database, f"offer:{offer.id}:published")) == len(wanted)
     assert len(await audited(seeded_database, "offers.approved")) == 1
 
 
@@ -210,11 +209,11 @@ async def test_a_rejected_offer_tells_the_firm_why_and_reaches_no_city(
     )
     (entry,) = await audited(seeded_database, "offers.rejected")
     assert entry.target == f"offer:{offer.id}"
-    (told,) = await queued(seeded_database, f"offer:{offer.id}:rejected")
+    (told,) = await pushed(seeded_database, f"offer:{offer.id}:rejected")
     assert partner.user_id in told.recipients
     assert said_in(told).endswith(
         "เหตุผลจาก depa: A training course is not a city offer; please talk to depa first."
     )
-    assert await queued(seeded_database, f"offer:{offer.id}:published") == []
+    assert await pushed(seeded_database, f"offer:{offer.id}:published") == []
     await coordinator.press(Reviewed(offer.id, True).pack())
     assert coordinator.text == f"Offer #{offer.id} is not waiting for review: it is rejected."

@@ -3,14 +3,11 @@ firm's own list with its counts and Close."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import FrozenClock
-from bot.core.dispatcher import Dispatcher
 from bot.core.texts import Texts
 from db.enums import Channel, InterestStatus, OfferKind, OfferStatus, Role
 from db.models import Member, OfferView, Organisation, PartnershipOffer
@@ -29,15 +26,7 @@ from tests.handlers.offers_kit import (
     cards_of,
     offers,
 )
-from tests.handlers.progress_kit import Register, progress_dispatcher, step_of
-
-
-@pytest.fixture
-def dispatcher(
-    seeded_database: Database, texts: Texts, clock: FrozenClock, tmp_path: Path
-) -> Dispatcher:
-    """The real dispatcher, pushing on LINE and Telegram."""
-    return progress_dispatcher(seeded_database, texts, clock, tmp_path / "media")
+from tests.handlers.progress_kit import Register, step_of
 
 
 @pytest.fixture
