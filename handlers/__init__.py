@@ -8,6 +8,7 @@ from handlers import (
     deadlines,
     help,
     materials,
+    offers,
     onboarding,
     progress,
     submissions,
@@ -25,6 +26,7 @@ ROUTERS: list[Router] = [
     calendar.router,
     deadlines.router,
     submissions.router,
+    offers.router,
     understanding.router,  # free text no route above took: read by bot/nlu
     help.router,  # last: it holds the fallback
 ]

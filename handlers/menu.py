@@ -18,6 +18,7 @@ DEPA_MENU = (
     "behind",
     "deadlines",
     "submissions",
+    "offers",
     "materials",
     "announce",
     "invite",
@@ -28,7 +29,7 @@ MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
     Role.EXECUTIVE: ("progress", "deadlines", "submit", "materials", "invite", *ACCOUNT),
     Role.OFFICER: ("progress", "deadlines", "submit", "materials", *ACCOUNT),
-    Role.PARTNER: ("deadlines", "materials", *ACCOUNT),
+    Role.PARTNER: ("offer", "myoffers", "deadlines", "materials", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }

@@ -23,6 +23,7 @@ from bot.cli import (
     invite,
     line,
     nlu,
+    partners,
     progress,
     reminders,
     seed,
@@ -74,6 +75,7 @@ cli.add_typer(progress.app, name="progress")
 cli.add_typer(reminders.app, name="reminders")
 cli.add_typer(deadlines.app, name="deadlines")
 cli.add_typer(submissions.app, name="submissions")
+cli.add_typer(partners.app, name="partners")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 
