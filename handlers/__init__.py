@@ -9,6 +9,7 @@ from handlers import (
     help,
     materials,
     onboarding,
+    partners,
     progress,
     submissions,
     team,
@@ -24,5 +25,6 @@ ROUTERS: list[Router] = [
     calendar.router,
     deadlines.router,
     submissions.router,
+    partners.router,
     help.router,  # last: it holds the fallback
 ]

@@ -18,16 +18,27 @@ DEPA_MENU = (
     "behind",
     "deadlines",
     "submissions",
+    "partners",
     "materials",
     "announce",
     "invite",
     *ACCOUNT,
 )
+# A city team's own menu (an executive adds /invite).
+CITY_MENU = ("progress", "deadlines", "submit", "partners", "materials")
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "deadlines", "submit", "materials", "invite", *ACCOUNT),
-    Role.OFFICER: ("progress", "deadlines", "submit", "materials", *ACCOUNT),
+    Role.EXECUTIVE: (
+        "progress",
+        "deadlines",
+        "submit",
+        "partners",
+        "materials",
+        "invite",
+        *ACCOUNT,
+    ),
+    Role.OFFICER: (*CITY_MENU, *ACCOUNT),
     Role.PARTNER: ("deadlines", "materials", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
