@@ -94,16 +94,14 @@ async def open_offer_texts(*, session: AsyncSession) -> list[OfferText]:
         .join(Organisation, Organisation.id == PartnershipOffer.organisation_id)
         .where(PartnershipOffer.status == OfferStatus.OPEN)
     )
-    offers = list(rows.tuples())
+    offers = list(rows)
     domains: dict[int, list[Domain]] = {offer_id: [] for offer_id, *_ in offers}
-    for offer_id, domain in (
-        await session.execute(
-            select(OfferDomain.offer_id, Domain)
-            .join(Domain, Domain.id == OfferDomain.domain_id)
-            .join(PartnershipOffer, PartnershipOffer.id == OfferDomain.offer_id)
-            .where(PartnershipOffer.status == OfferStatus.OPEN)
-        )
-    ).tuples():
+    for offer_id, domain in await session.execute(
+        select(OfferDomain.offer_id, Domain)
+        .join(Domain, Domain.id == OfferDomain.domain_id)
+        .join(PartnershipOffer, PartnershipOffer.id == OfferDomain.offer_id)
+        .where(PartnershipOffer.status == OfferStatus.OPEN)
+    ):
         domains.setdefault(offer_id, []).append(domain)
     return [
         OfferText(offer_id, title, description, firm_th, firm_en, tuple(domains[offer_id]))
@@ -253,7 +251,7 @@ async def interest_rows(
         query = query.limit(limit)
     return [
         InterestRow(interest, offer, town, firm)
-        for interest, offer, firm, town in (await session.execute(query)).tuples()
+        for interest, offer, firm, town in (await session.execute(query))
     ]
 
 

@@ -54,16 +54,14 @@ async def offer_infos(*, session: AsyncSession, offer_ids: Collection[int]) -> l
         .join(Organisation, Organisation.id == PartnershipOffer.organisation_id)
         .where(PartnershipOffer.id.in_(ids))
     )
-    found = {offer.id: (offer, firm) for offer, firm in rows.tuples()}
+    found = {offer.id: (offer, firm) for offer, firm in rows}
     domains: dict[int, list[Domain]] = defaultdict(list)
-    for offer_id, domain in (
-        await session.execute(
-            select(OfferDomain.offer_id, Domain)
-            .join(Domain, Domain.id == OfferDomain.domain_id)
-            .where(OfferDomain.offer_id.in_(ids))
-            .order_by(Domain.position, Domain.id)
-        )
-    ).tuples():
+    for offer_id, domain in await session.execute(
+        select(OfferDomain.offer_id, Domain)
+        .join(Domain, Domain.id == OfferDomain.domain_id)
+        .where(OfferDomain.offer_id.in_(ids))
+        .order_by(Domain.position, Domain.id)
+    ):
         domains[offer_id].append(domain)
     return [
         OfferInfo(offer=found[i][0], firm=found[i][1], domains=tuple(domains[i]))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.core.authz import DEPA_STAFF, MEMBERS, roles
 from bot.core.context import Context
 from bot.core.events import Event, TextReceived
-from bot.core.replies import Reply, Text
+from bot.core.replies import MAX_CHOICES, Reply, Text
 from bot.core.router import Router
 from bot.delivery.announcements import push_channels
 from db.enums import Role
@@ -155,7 +155,7 @@ async def introduce_command(_event: Event, ctx: Context) -> list[Reply]:
     """`/introduce ID`; without an id, the interests still waiting."""
     typed = ctx.args.strip().lstrip("#")
     if not typed:
-        rows = await service.open_introductions(session=ctx.session)
+        rows = await service.open_introductions(session=ctx.session, limit=MAX_CHOICES)
         return [views.open_introductions(ctx, rows)]
     if not typed.isdecimal():
         return [views.error(ctx, PartnersError("unknown_interest"))]
