@@ -18,6 +18,7 @@ from bench import (
     faults,
     inbox_insert,
     migrate_seed,
+    partners,
     progress,
     replies,
     startup,
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "faults": faults.run,
     "progress": progress.run,
     "deadlines": deadlines.run,
+    "partners": partners.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"
