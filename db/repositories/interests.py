@@ -17,11 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.enums import InterestStatus, MemberStatus, OfferStatus, Role
+from db.enums import InterestStatus, OfferStatus
 from db.models import (
     Domain,
     IntroductionConsent,
-    Member,
     OfferDomain,
     OfferView,
     Organisation,
@@ -195,23 +194,6 @@ async def consents_of(
         select(IntroductionConsent).where(IntroductionConsent.interest_id == interest_id)
     )
     return {row.side.value: row for row in rows}
-
-
-async def active_members(
-    *, session: AsyncSession, organisation_id: int, roles: Collection[Role]
-) -> list[int]:
-    """The organisation's active members holding one of `roles`."""
-    return list(
-        await session.scalars(
-            select(Member.id)
-            .where(
-                Member.organisation_id == organisation_id,
-                Member.status == MemberStatus.ACTIVE,
-                Member.role.in_(list(roles)),
-            )
-            .order_by(Member.id)
-        )
-    )
 
 
 @dataclass(frozen=True, slots=True)

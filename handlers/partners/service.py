@@ -23,6 +23,7 @@ from bot.delivery.notices import Compose, notify_members
 from db.enums import Channel, InterestStatus, IntroSide, MemberStatus, OfferStatus, Role
 from db.models import Domain, IntroductionConsent, Member, Organisation
 from db.repositories import audit, interests
+from db.repositories.checkins import team_member_ids
 from db.repositories.interests import UNDECIDED, InterestRow
 from db.repositories.offers import OfferInfo, offer_infos
 from db.repositories.organisations import list_domains
@@ -207,7 +208,7 @@ async def express_interest(
     )
     city = await session.get_one(Organisation, member.organisation_id)
     made = InterestMade(interest.id, info, city)
-    firm = await interests.active_members(
+    firm = await team_member_ids(
         session=session, organisation_id=info.firm.id, roles=[Role.PARTNER]
     )
     tag = f"partners.interest:{interest.id}"
@@ -262,9 +263,7 @@ async def askees(*, session: AsyncSession, row: InterestRow, side: IntroSide) ->
         first, organisation_id, role = row.offer.created_by_member_id, row.firm.id, Role.PARTNER
     if (member_id := await active(session, first)) is not None:
         return [member_id]
-    return await interests.active_members(
-        session=session, organisation_id=organisation_id, roles=[role]
-    )
+    return await team_member_ids(session=session, organisation_id=organisation_id, roles=[role])
 
 
 async def request_introduction(
