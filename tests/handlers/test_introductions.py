@@ -232,3 +232,28 @@ async def test_erasure_blanks_the_contact_a_member_shared(
     city_side, firm_side = await consents(seeded_database)
     assert city_side.agreed and city_side.contact is None
     assert firm_side.contact is not None  # the other side's stays theirs to erase
+
+
+async def test_when_the_interested_member_left_the_city_executives_are_asked(
+    register: Register, seeded_database: Database
+) -> None:
+    """The officer who said Interested erased; no offer author: executives and partners asked."""
+    await add_firm(seeded_database)
+    coordinator = await register("depa", Role.COORDINATOR, channel=Channel.LINE)
+    partners = [await register(FIRM, Role.PARTNER, channel=Channel.LINE) for _ in range(2)]
+    executive = await register("phuket", Role.EXECUTIVE, channel=Channel.LINE)
+    officer = await register("phuket", Role.OFFICER, channel=Channel.LINE)
+    offer_id = await add_offer(seeded_database, "Beach sensors", ["environment"])
+    await officer.press(Interested(offer_id).pack())
+    await officer.send("/forget")
+    await officer.choose("ลบข้อมูลของฉัน")
+    (interest,) = await interests(seeded_database)
+
+    await coordinator.press(Introduce(interest.id).pack())
+
+    to_city = await pushed(seeded_database, f"partners.intro:{interest.id}:city")
+    assert [row.recipients for row in to_city] == [[executive.user_id]]
+    to_firm = await pushed(seeded_database, f"partners.intro:{interest.id}:firm")
+    assert sorted(r for row in to_firm for r in row.recipients) == sorted(
+        partner.user_id for partner in partners
+    )
