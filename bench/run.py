@@ -19,6 +19,7 @@ from bench import (
     inbox_insert,
     migrate_seed,
     nlu,
+    partners,
     progress,
     replies,
     startup,
@@ -41,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "progress": progress.run,
     "deadlines": deadlines.run,
     "nlu": nlu.run,
+    "partners": partners.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"

@@ -10,6 +10,7 @@ from handlers import (
     materials,
     offers,
     onboarding,
+    partners,
     progress,
     submissions,
     team,
@@ -27,6 +28,7 @@ ROUTERS: list[Router] = [
     deadlines.router,
     submissions.router,
     offers.router,
+    partners.router,
     understanding.router,  # free text no route above took: read by bot/nlu
     help.router,  # last: it holds the fallback
 ]

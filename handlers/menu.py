@@ -7,28 +7,36 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.payloads import Command
-from bot.core.replies import Choice, Choices
+from bot.core.replies import MAX_CHOICES, Choice, Choices
 from db.enums import Role
 
 # Every member's menu ends with their own account's commands.
 ACCOUNT = ("whoami", "link", "calendar", "lang", "help")
-# depa's coordinators and admins share one menu.
+# depa's coordinators and admins share one menu; its first MAX_CHOICES are its buttons (the
+# platforms' ceiling), all of it is the list `/help` shows.
 DEPA_MENU = (
     "progress",
     "behind",
-    "deadlines",
     "submissions",
     "offers",
-    "materials",
+    "partners",
     "announce",
+    "deadlines",
+    "materials",
     "invite",
-    *ACCOUNT,
+    "whoami",
+    "lang",
+    "help",
+    "link",
+    "calendar",
 )
-# Commands offered as buttons, by role; every one is a real command of some router.
+# A city team's own menu (an executive adds /invite).
+CITY_MENU = ("progress", "deadlines", "submit", "partners", "materials")
+# Commands offered, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "deadlines", "submit", "materials", "invite", *ACCOUNT),
-    Role.OFFICER: ("progress", "deadlines", "submit", "materials", *ACCOUNT),
+    Role.EXECUTIVE: (*CITY_MENU, "invite", *ACCOUNT),
+    Role.OFFICER: (*CITY_MENU, *ACCOUNT),
     Role.PARTNER: ("offer", "myoffers", "deadlines", "materials", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
@@ -46,7 +54,7 @@ def main_menu(ctx: Context, text: str) -> Choices:
         text=text,
         options=tuple(
             Choice(label=ctx.t(f"commands.{name}.label"), payload=Command(name).pack())
-            for name in menu_commands(ctx)
+            for name in menu_commands(ctx)[:MAX_CHOICES]
         ),
     )
 

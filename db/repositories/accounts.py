@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Consent, Identity, Member
 from db.repositories.identities import list_member_identities
+from db.repositories.interests import forget_contacts
 
 POLICY_VERSION = "2026-11"
 
@@ -71,6 +72,7 @@ async def erase_member(*, session: AsyncSession, member: Member, now: datetime) 
         .where(Consent.member_id == member.id, Consent.withdrawn_at.is_(None))
         .values(withdrawn_at=now)
     )
+    await forget_contacts(session=session, member_id=member.id)
     await session.flush()
     return len(identities)
 

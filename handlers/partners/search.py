@@ -1,0 +1,44 @@
+"""The search over open offers: an in-memory index of their titles, descriptions, firms and
+domains in Thai and English, rebuilt only when an offer changes (the materials' pattern)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.nlu import warm_up
+from bot.core.search import Field, SearchIndex
+from db.repositories import interests
+from db.repositories.interests import OfferText
+
+
+@dataclass
+class _IndexCache:
+    """The search index over open offers, rebuilt only when an offer changes."""
+
+    version: str = ""
+    index: SearchIndex[int] | None = None
+
+
+_cache = _IndexCache()
+
+
+def offer_fields(text: OfferText) -> list[Field]:
+    """What a search looks at: the title most, the domains and firm, then the description."""
+    fields = [Field(text.title, 3.0), Field(text.description, 1.0)]
+    fields += [Field(text.firm_th, 1.5), Field(text.firm_en, 1.5)]
+    for domain in text.domains:
+        fields += [Field(domain.name_th, 1.5), Field(domain.name_en, 1.5), Field(domain.slug, 1.5)]
+    return fields
+
+
+async def offer_index(*, session: AsyncSession) -> SearchIndex[int]:
+    """The index over every open offer, as of the offers' current version."""
+    await warm_up()  # the first search loads the Thai tokenizer off the event loop
+    version = await interests.offers_version(session=session)
+    if _cache.index is None or _cache.version != version:
+        texts = await interests.open_offer_texts(session=session)
+        _cache.index = SearchIndex((text.offer_id, offer_fields(text)) for text in texts)
+        _cache.version = version
+    return _cache.index
