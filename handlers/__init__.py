@@ -10,6 +10,7 @@ from handlers import (
     materials,
     onboarding,
     progress,
+    questions,
     submissions,
     team,
 )
@@ -24,5 +25,6 @@ ROUTERS: list[Router] = [
     calendar.router,
     deadlines.router,
     submissions.router,
+    questions.router,
     help.router,  # last: it holds the fallback
 ]

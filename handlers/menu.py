@@ -20,15 +20,16 @@ DEPA_MENU = (
     "submissions",
     "materials",
     "announce",
+    "tickets",
     "invite",
     *ACCOUNT,
 )
 # Commands offered as buttons, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: ("progress", "deadlines", "submit", "materials", "invite", *ACCOUNT),
-    Role.OFFICER: ("progress", "deadlines", "submit", "materials", *ACCOUNT),
-    Role.PARTNER: ("deadlines", "materials", *ACCOUNT),
+    Role.EXECUTIVE: ("progress", "deadlines", "submit", "materials", "ask", "invite", *ACCOUNT),
+    Role.OFFICER: ("progress", "deadlines", "submit", "materials", "ask", *ACCOUNT),
+    Role.PARTNER: ("deadlines", "materials", "ask", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }
