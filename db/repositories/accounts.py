@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Consent, Identity, Member
 from db.repositories.identities import list_member_identities
+from db.repositories.questions import forget_asker
 
 POLICY_VERSION = "2026-11"
 
@@ -57,7 +58,8 @@ async def erase_member(*, session: AsyncSession, member: Member, now: datetime) 
     """Erase what identifies a person; keep the member row so city records stay anonymised.
 
     Returns how many chat accounts were removed. Their conversation state and link codes go with
-    them (ON DELETE CASCADE); progress updates keep pointing at the now nameless member.
+    them (ON DELETE CASCADE); progress updates keep pointing at the now nameless member. Their
+    questions to depa are closed and what they wrote in them blanked.
     """
     identities = await list_member_identities(session=session, member_id=member.id)
     for identity in identities:
@@ -71,6 +73,7 @@ async def erase_member(*, session: AsyncSession, member: Member, now: datetime) 
         .where(Consent.member_id == member.id, Consent.withdrawn_at.is_(None))
         .values(withdrawn_at=now)
     )
+    await forget_asker(session=session, member_id=member.id, now=now)
     await session.flush()
     return len(identities)
 

@@ -1,4 +1,4 @@
-"""What the question tests share: the dispatcher that pushes, tickets and their threads as stored."""
+"""What the question tests share: tickets and their threads as stored, notices as queued."""
 
 from __future__ import annotations
 

@@ -14,7 +14,13 @@ from db.enums import Channel, Role, TicketStatus
 from db.models import AuditLog
 from handlers.questions.payloads import AnswerBack, AskAct, AskPressed, CloseTicket, ReplyPressed
 from tests.conftest import Database
-from tests.handlers.progress_kit import Register, progress_dispatcher, pushed, step_of
+from tests.handlers.progress_kit import (
+    Register,
+    add_partner_firm,
+    progress_dispatcher,
+    pushed,
+    step_of,
+)
 from tests.handlers.questions_kit import buttons, said, thread, ticket_count, tickets
 
 UNKNOWN_TO_THE_FAQ = "ขอเบอร์โทรผู้ประสานงานภาคใต้หน่อยครับ"
@@ -162,7 +168,9 @@ async def audit_actions(db: Database) -> list[str]:
     """The ticket actions audited, in order."""
     async with db.sessions() as session:
         rows = await session.scalars(
-            select(AuditLog.action).where(AuditLog.action.startswith("ticket.")).order_by(AuditLog.id)
+            select(AuditLog.action)
+            .where(AuditLog.action.startswith("ticket."))
+            .order_by(AuditLog.id)
         )
         return list(rows)
 
@@ -190,7 +198,7 @@ async def test_depa_closes_and_the_asker_is_told(
 async def test_free_text_nobody_placed_reaches_the_faq_then_a_person(
     register: Register, seeded_database: Database
 ) -> None:
-    """Unplaced words: FAQ answers when they fit; else the help plus "Ask a person", which sends."""
+    """Unplaced words: FAQ answers when they fit, else the help and "Ask a person", which sends."""
     await register("depa", Role.COORDINATOR, channel=Channel.LINE)
     officer = await register("krabi", Role.OFFICER, channel=Channel.LINE, language="en")
 
@@ -303,8 +311,6 @@ async def test_role_by_action(
 ) -> None:
     """Every role may /ask (depa hears it answers instead); only depa replies and lists tickets."""
     if org is None:
-        from tests.handlers.progress_kit import add_partner_firm
-
         await add_partner_firm(seeded_database)
         org = "test-firm"
     member = await register(org, role, channel=Channel.LINE, language="en")
@@ -329,3 +335,28 @@ async def test_role_by_action(
     (after,) = await tickets(seeded_database)
     expected = TicketStatus.ANSWERED if may_reply else TicketStatus.OPEN
     assert after.status is expected
+
+
+async def test_forget_closes_the_askers_tickets_and_blanks_what_they_wrote(
+    register: Register, seeded_database: Database
+) -> None:
+    """/forget: open tickets closed, the question and the asker's messages blanked; depa's kept."""
+    coordinator = await register("depa", Role.COORDINATOR, channel=Channel.TELEGRAM)
+    asker = await register("ubon-ratchathani", Role.OFFICER, channel=Channel.LINE)
+    await asker.send(f"/ask {UNKNOWN_TO_THE_FAQ}")
+    await asker.choose("ส่ง")
+    (ticket,) = await tickets(seeded_database)
+    await coordinator.send(f"/reply {ticket.id} ได้ครับ")
+    await asker.press(AnswerBack(ticket.id).pack())
+    await asker.send("เบอร์ของคุณสมชาย 081-234-5678")
+
+    await asker.send("/forget")
+    await asker.choose("ลบข้อมูลของฉัน")
+
+    (erased,) = await tickets(seeded_database)
+    assert erased.status is TicketStatus.CLOSED and erased.closed_at is not None
+    assert erased.question == ""
+    assert [(m.from_depa, m.text) for m in await thread(seeded_database, ticket.id)] == [
+        (True, "ได้ครับ"),
+        (False, ""),
+    ]
