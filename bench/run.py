@@ -19,6 +19,7 @@ from bench import (
     inbox_insert,
     migrate_seed,
     progress,
+    questions,
     replies,
     startup,
     webhook_line,
@@ -39,6 +40,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "faults": faults.run,
     "progress": progress.run,
     "deadlines": deadlines.run,
+    "questions": questions.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"
