@@ -10,6 +10,8 @@ cases in `service.py`, replies in `views.py`, notices in `notices.py`, the steps
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from bot.core.authz import DEPA_STAFF, MEMBERS, roles
 from bot.core.context import Context
 from bot.core.events import Event, TextReceived
@@ -17,7 +19,7 @@ from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.delivery.announcements import push_channels
 from db.enums import Role, TicketStatus
-from db.models import Member, Organisation
+from db.models import Member, Organisation, Ticket
 from handlers.questions import service, views
 from handlers.questions.draft import FLOW, FLOW_TTL, Draft, Step
 from handlers.questions.notices import ChatNotices, name_of, org_name
@@ -213,10 +215,27 @@ async def start_reply(ctx: Context, ticket_id: int) -> list[Reply]:
     return [views.reply_prompt(ctx, ticket, asker, organisation)]
 
 
+async def written(ctx: Context, sending: Awaitable[Ticket]) -> Ticket | list[Reply]:
+    """The ticket once a reply or answer back is stored and sent, or the refusal to say.
+
+    A text too long keeps the step, so a shorter one can be typed; any other refusal (the
+    ticket closed meanwhile, say) ends it.
+    """
+    try:
+        ticket = await sending
+    except QuestionError as problem:
+        if problem.reason != "too_long":
+            await ctx.state.clear()
+        return [views.error(ctx, problem)]
+    await ctx.state.clear()
+    return ticket
+
+
 async def send_reply(ctx: Context, ticket_id: int, text: str) -> list[Reply]:
     """Store and send depa's reply."""
-    try:
-        ticket = await service.reply(
+    ticket = await written(
+        ctx,
+        service.reply(
             session=ctx.session,
             coordinator=member(ctx),
             ticket_id=ticket_id,
@@ -224,12 +243,10 @@ async def send_reply(ctx: Context, ticket_id: int, text: str) -> list[Reply]:
             channel=ctx.identity.channel,
             now=ctx.now,
             outreach=outreach(ctx),
-        )
-    except QuestionError as problem:
-        if problem.reason != "too_long":
-            await ctx.state.clear()
-        return [views.error(ctx, problem)]
-    await ctx.state.clear()
+        ),
+    )
+    if not isinstance(ticket, Ticket):
+        return ticket
     organisation = await ctx.session.get_one(Organisation, ticket.organisation_id)
     asker = await ctx.session.get(Member, ticket.member_id) if ticket.member_id else None
     return [
@@ -267,8 +284,9 @@ async def thread_typed(event: TextReceived, ctx: Context) -> list[Reply]:
         return [Text(text=ctx.t("questions.stale"))]
     if ctx.state.at(Step.REPLY):
         return await send_reply(ctx, draft.ticket_id, event.text)
-    try:
-        await service.answer_back(
+    ticket = await written(
+        ctx,
+        service.answer_back(
             session=ctx.session,
             member=member(ctx),
             ticket_id=draft.ticket_id,
@@ -276,13 +294,11 @@ async def thread_typed(event: TextReceived, ctx: Context) -> list[Reply]:
             channel=ctx.identity.channel,
             now=ctx.now,
             outreach=outreach(ctx),
-        )
-    except QuestionError as problem:
-        if problem.reason != "too_long":
-            await ctx.state.clear()
-        return [views.error(ctx, problem)]
-    await ctx.state.clear()
-    return [Text(text=ctx.t("questions.answer_sent", ticket=draft.ticket_id))]
+        ),
+    )
+    if not isinstance(ticket, Ticket):
+        return ticket
+    return [Text(text=ctx.t("questions.answer_sent", ticket=ticket.id))]
 
 
 @router.choice(TypingCancelled, access=MEMBERS)

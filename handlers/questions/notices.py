@@ -4,6 +4,7 @@ each side of the other's closing. Written per recipient, in their language; `ser
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from bot.core.dates import format_datetime
@@ -16,6 +17,8 @@ from handlers.questions.payloads import AnswerBack, CloseTicket, ReplyPressed
 from handlers.questions.service import TicketNote
 
 SNIPPET_CHARS = 80
+# The buttons under a notice, in the reader's language, for a ticket.
+Buttons = Callable[[Translator, int], tuple[Choice, ...]]
 
 
 def name_of(t: Translator, member: Member | None) -> str:
@@ -42,6 +45,11 @@ def reply_button(t: Translator, ticket_id: int) -> Choice:
     )
 
 
+def reply_buttons(t: Translator, ticket_id: int) -> tuple[Choice, ...]:
+    """depa's buttons under a question: Reply."""
+    return (reply_button(t, ticket_id),)
+
+
 def asker_buttons(t: Translator, ticket_id: int) -> tuple[Choice, ...]:
     """The asker's Answer back and Close buttons of a ticket."""
     return (
@@ -56,80 +64,48 @@ class ChatNotices:
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
 
-    def asked(self, note: TicketNote) -> Compose:
-        """ "❓ New question #12 from Somchai, Khon Kaen: …" with Reply."""
+    def _notice(self, key: str, note: TicketNote, buttons: Buttons | None) -> Compose:
+        """The text `questions.notice.<key>` about the note's ticket, with `buttons` under it.
+
+        Every text takes what it needs of the same facts: the ticket's number, question and
+        its start, the asker and their organisation, the latest message and its author.
+        """
 
         def compose(t: Translator) -> list[Reply]:
             text = t(
-                "questions.notice.asked",
+                f"questions.notice.{key}",
                 ticket=note.ticket.id,
+                question=note.ticket.question,
+                snippet=snippet(note.ticket.question),
                 name=name_of(t, note.asker),
                 organisation=org_name(t, note.organisation),
-                question=note.ticket.question,
+                text=note.text,
+                coordinator=name_of(t, note.author),
+                asked=format_datetime(note.ticket.asked_at, Language(t.language), self._zone),
             )
-            return [Choices(text=text, options=(reply_button(t, note.ticket.id),))]
+            if buttons is None:
+                return [Text(text=text)]
+            return [Choices(text=text, options=buttons(t, note.ticket.id))]
 
         return compose
+
+    def asked(self, note: TicketNote) -> Compose:
+        """ "❓ New question #12 from Somchai, Khon Kaen: …" with Reply."""
+        return self._notice("asked", note, reply_buttons)
 
     def replied(self, note: TicketNote) -> Compose:
         """ "💬 Reply to your question #12: …", the answer and who; Answer back and Close."""
-
-        def compose(t: Translator) -> list[Reply]:
-            text = t(
-                "questions.notice.replied",
-                ticket=note.ticket.id,
-                snippet=snippet(note.ticket.question),
-                text=note.text,
-                name=name_of(t, note.author),
-            )
-            return [Choices(text=text, options=asker_buttons(t, note.ticket.id))]
-
-        return compose
+        return self._notice("replied", note, asker_buttons)
 
     def answered_back(self, note: TicketNote) -> Compose:
         """ "💬 Somchai wrote again on question #12: …" with Reply."""
-
-        def compose(t: Translator) -> list[Reply]:
-            text = t(
-                "questions.notice.answered_back",
-                ticket=note.ticket.id,
-                snippet=snippet(note.ticket.question),
-                text=note.text,
-                name=name_of(t, note.asker),
-                organisation=org_name(t, note.organisation),
-            )
-            return [Choices(text=text, options=(reply_button(t, note.ticket.id),))]
-
-        return compose
+        return self._notice("answered_back", note, reply_buttons)
 
     def closed(self, note: TicketNote) -> Compose:
         """The other side hears the ticket was closed."""
-
-        def compose(t: Translator) -> list[Reply]:
-            by_asker = note.author is not None and note.author.id == note.ticket.member_id
-            text = t(
-                f"questions.notice.closed_by_{'asker' if by_asker else 'depa'}",
-                ticket=note.ticket.id,
-                snippet=snippet(note.ticket.question),
-                name=name_of(t, note.asker),
-                organisation=org_name(t, note.organisation),
-            )
-            return [Text(text=text)]
-
-        return compose
+        by_asker = note.author is not None and note.author.id == note.ticket.member_id
+        return self._notice("closed_by_asker" if by_asker else "closed_by_depa", note, None)
 
     def reminder(self, note: TicketNote) -> Compose:
         """ "⏰ Question #12 … has had no answer for 2 working days" with Reply."""
-
-        def compose(t: Translator) -> list[Reply]:
-            text = t(
-                "questions.notice.reminder",
-                ticket=note.ticket.id,
-                name=name_of(t, note.asker),
-                organisation=org_name(t, note.organisation),
-                asked=format_datetime(note.ticket.asked_at, Language(t.language), self._zone),
-                question=note.ticket.question,
-            )
-            return [Choices(text=text, options=(reply_button(t, note.ticket.id),))]
-
-        return compose
+        return self._notice("reminder", note, reply_buttons)
