@@ -360,3 +360,36 @@ async def test_forget_closes_the_askers_tickets_and_blanks_what_they_wrote(
         (True, "ได้ครับ"),
         (False, ""),
     ]
+
+
+async def test_keywords_and_depa_free_text(register: Register, seeded_database: Database) -> None:
+    """ติดต่อ depa TEXT asks at once; depa staff's unplaced words get the help, not the FAQ."""
+    coordinator = await register("depa", Role.COORDINATOR, channel=Channel.LINE, language="en")
+    officer = await register("phitsanulok", Role.OFFICER, channel=Channel.LINE)
+
+    await officer.send("ติดต่อ depa กติกาการประกวดเป็นอย่างไร")
+    assert officer.text.startswith("คำตอบจากคำถามที่พบบ่อยเหล่านี้อาจช่วยได้:")
+    await coordinator.send("where are the workshop slides")
+    assert coordinator.text.startswith("Sorry, I did not understand.")
+    assert "Ask a person" not in coordinator.text
+    assert await step_of(seeded_database, coordinator) is None
+
+
+async def test_a_too_long_answer_back_keeps_the_step_for_a_shorter_one(
+    register: Register, seeded_database: Database
+) -> None:
+    """Answer back of 2,001 characters: refused, still typing; the shorter one is sent."""
+    coordinator = await register("depa", Role.COORDINATOR, channel=Channel.TELEGRAM)
+    asker = await register("nakhon-si-thammarat", Role.EXECUTIVE, channel=Channel.LINE)
+    await asker.send(f"/ask {UNKNOWN_TO_THE_FAQ}")
+    await asker.choose("ส่ง")
+    (ticket,) = await tickets(seeded_database)
+    await coordinator.send(f"/reply {ticket.id} ได้ครับ")
+
+    await asker.press(AnswerBack(ticket.id).pack())
+    await asker.send("ข" * 2001)
+    assert asker.text.startswith("ข้อความยาว 2001 ตัวอักษร")
+    assert await step_of(seeded_database, asker) == "ask.answer"
+    await asker.send("ขอบคุณค่ะ")
+    assert asker.text == f"ส่งถึง depa แล้ว ในคำถาม #{ticket.id}"
+    assert [m.text for m in await thread(seeded_database, ticket.id)] == ["ได้ครับ", "ขอบคุณค่ะ"]
