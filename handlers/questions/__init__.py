@@ -21,7 +21,7 @@ from bot.delivery.announcements import push_channels
 from db.enums import Role, TicketStatus
 from db.models import Member, Organisation, Ticket
 from handlers.questions import service, views
-from handlers.questions.draft import FLOW, FLOW_TTL, Draft, Step
+from handlers.questions.draft import FLOW, FLOW_TTL, Draft, Step, Unplaced
 from handlers.questions.notices import ChatNotices, name_of, org_name
 from handlers.questions.payloads import (
     AnswerBack,
@@ -104,7 +104,7 @@ async def unplaced(event: TextReceived, ctx: Context, help_reply: Reply) -> list
         question = service.check_text(event.text)
     except QuestionError:
         return [help_reply]
-    await ctx.state.go(Step.OFFERED, Draft(question=question).data(), ttl=FLOW_TTL)
+    await ctx.state.go(Unplaced.OFFERED, Draft(question=question).data(), ttl=FLOW_TTL)
     found = await service.faq_answers(session=ctx.session, query=question)
     if not found:
         return [help_reply, views.unplaced_offer(ctx)]
@@ -114,7 +114,8 @@ async def unplaced(event: TextReceived, ctx: Context, help_reply: Reply) -> list
 @router.choice(AskPressed, access=MEMBERS)
 async def ask_pressed(pressed: AskPressed, ctx: Context) -> list[Reply]:
     """This answers it (nothing sent), ask a person (a ticket), or cancel."""
-    draft = Draft.from_data(ctx.state.data) if ctx.state.at(Step.OFFERED) else None
+    waiting = ctx.state.at(Step.OFFERED) or ctx.state.at(Unplaced.OFFERED)
+    draft = Draft.from_data(ctx.state.data) if waiting else None
     if draft is None or not draft.question:
         return [Text(text=ctx.t("questions.stale"))]
     await ctx.state.clear()

@@ -24,6 +24,16 @@ class Step(StrEnum):
     ANSWER = "ask.answer"  # the asker types their answer back on a ticket
 
 
+class Unplaced(StrEnum):
+    """Free text nobody placed, kept so its "Ask a person" button can send it.
+
+    A flow of its own, awaiting no text: the next words are read afresh (by the help, or a
+    command, with no "not sent" notice), and replace the kept ones.
+    """
+
+    OFFERED = "unplaced.offered"
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """The question asked, or the ticket being written on."""

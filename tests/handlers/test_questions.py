@@ -204,7 +204,10 @@ async def test_free_text_nobody_placed_reaches_the_faq_then_a_person(
 
     await officer.send("where are the workshop slides")
     assert officer.text.startswith("These answers from the FAQ may help:\n\n❓ Where can I find")
-    await officer.choose("This answers it")
+    await officer.send("qwerty")  # read afresh: the help again, not "send this?"
+    assert officer.text.startswith("Sorry, I did not understand.")
+    await officer.send("/help")  # nothing was being typed: no "not sent" notice
+    assert officer.text.startswith("What you can do:")
     await officer.send("we want to host the next meetup, who decides")
     assert officer.text.startswith("Sorry, I did not understand.")
     assert "Or send what you typed to a person at depa:" in officer.text
