@@ -21,6 +21,7 @@ from bench import (
     nlu,
     partners,
     progress,
+    questions,
     replies,
     startup,
     webhook_line,
@@ -43,6 +44,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "deadlines": deadlines.run,
     "nlu": nlu.run,
     "partners": partners.run,
+    "questions": questions.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"

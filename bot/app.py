@@ -36,6 +36,7 @@ from bot.delivery.reminders import send_due_reminders
 from bot.delivery.worker import OutboxWorker
 from bot.imports import collector_paused
 from bot.scheduler import CronJob, Job, Scheduler
+from bot.seeding.holidays import holiday_dates
 from bot.settings import Settings
 from db.enums import Channel
 from db.session import create_engine, create_session_factory
@@ -44,6 +45,9 @@ from handlers.progress.checkin_views import ChatCheckins
 from handlers.progress.checkins import CheckinOutreach, run_due
 from handlers.progress.digest import DigestOutreach, send_due_digest
 from handlers.progress.digest_views import ChatDigest
+from handlers.questions.notices import ChatNotices as TicketNotices
+from handlers.questions.service import Outreach as TicketOutreach
+from handlers.questions.service import remind_unanswered
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +217,23 @@ def periodic_jobs(
             log.info("digest: queued %d messages", queued)
             outbox.wake()
 
+    tickets = TicketOutreach(
+        services.texts,
+        channels,
+        TicketNotices(zone),
+        zone,
+        holiday_dates(settings.content_dir),
+    )
+
+    async def remind_tickets() -> None:
+        async with sessions() as session, session.begin():
+            reminded = await remind_unanswered(
+                session=session, now=services.clock.now(), outreach=tickets
+            )
+        if reminded:
+            log.info("tickets: coordinators reminded of %d unanswered questions", reminded)
+            outbox.wake()
+
     async def catch_up() -> None:
         await check_in()
         await send_digest()
@@ -222,6 +243,7 @@ def periodic_jobs(
         Job("reminders.send_due", 60, remind_deadlines),
         CronJob("checkins.round", settings.citybot_checkin_cron, check_in),
         CronJob("progress.digest", settings.citybot_digest_cron, send_digest),
+        CronJob("tickets.remind", settings.citybot_ticket_reminder_cron, remind_tickets),
         Job("checkins.due", CHECKINS_EVERY_SECONDS, catch_up),
     ]
 

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # crontab (minute hour day month weekday) in CITYBOT_TIMEZONE.
     citybot_checkin_cron: str = "0 9 * * MON"
     citybot_digest_cron: str = "30 8 * * MON"
+    # When questions nobody at depa answered within two working days are raised with the
+    # coordinators (each once): hourly in office hours.
+    citybot_ticket_reminder_cron: str = "0 8-20 * * MON-FRI"
 
     @field_validator("database_url")
     @classmethod
@@ -95,7 +98,7 @@ class Settings(BaseSettings):
             raise SettingsError(f"CITYBOT_TIMEZONE {value!r} is not a known time zone") from error
         return value
 
-    @field_validator("citybot_checkin_cron", "citybot_digest_cron")
+    @field_validator("citybot_checkin_cron", "citybot_digest_cron", "citybot_ticket_reminder_cron")
     @classmethod
     def _crontab(cls, value: str, info: ValidationInfo) -> str:
         try:

@@ -12,6 +12,7 @@ from handlers import (
     onboarding,
     partners,
     progress,
+    questions,
     submissions,
     team,
     understanding,
@@ -29,6 +30,7 @@ ROUTERS: list[Router] = [
     submissions.router,
     offers.router,
     partners.router,
+    questions.router,
     understanding.router,  # free text no route above took: read by bot/nlu
     help.router,  # last: it holds the fallback
 ]

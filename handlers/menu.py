@@ -18,6 +18,7 @@ DEPA_MENU = (
     "progress",
     "behind",
     "submissions",
+    "tickets",
     "offers",
     "partners",
     "announce",
@@ -31,13 +32,13 @@ DEPA_MENU = (
     "calendar",
 )
 # A city team's own menu (an executive adds /invite).
-CITY_MENU = ("progress", "deadlines", "submit", "partners", "materials")
+CITY_MENU = ("progress", "deadlines", "submit", "partners", "materials", "ask")
 # Commands offered, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
     Role.EXECUTIVE: (*CITY_MENU, "invite", *ACCOUNT),
     Role.OFFICER: (*CITY_MENU, *ACCOUNT),
-    Role.PARTNER: ("offer", "myoffers", "deadlines", "materials", *ACCOUNT),
+    Role.PARTNER: ("offer", "myoffers", "deadlines", "materials", "ask", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,
     Role.ADMIN: DEPA_MENU,
 }

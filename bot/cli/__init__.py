@@ -30,6 +30,7 @@ from bot.cli import (
     serve,
     submissions,
     telegram,
+    tickets,
 )
 from bot.cli.support import CommandError
 from bot.core.texts import TextsError
@@ -76,6 +77,7 @@ cli.add_typer(reminders.app, name="reminders")
 cli.add_typer(deadlines.app, name="deadlines")
 cli.add_typer(submissions.app, name="submissions")
 cli.add_typer(partners.app, name="partners")
+cli.add_typer(tickets.app, name="tickets")
 cli.add_typer(telegram.app, name="telegram")
 cli.add_typer(line.app, name="line")
 

@@ -8,12 +8,12 @@ differ between SQLite and PostgreSQL and knows no Thai word boundaries.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from math import log
 from typing import Generic, TypeVar
 
-from bot.core.nlu import tokens
+from bot.core.nlu import tokens, warm_up
 
 K = TypeVar("K", bound=Hashable)
 
@@ -75,3 +75,27 @@ class SearchIndex(Generic[K]):
                 scores[key] += weight * rarity
         ranked = sorted(scores.items(), key=lambda item: (-item[1], str(item[0])))
         return [Hit(key, score) for key, score in ranked[:limit]]
+
+
+# The documents of an index, read when it must be (re)built.
+Documents = Callable[[], Awaitable[Iterable[tuple[K, Sequence[Field]]]]]
+
+
+class CachedIndex(Generic[K]):
+    """An index kept between messages and rebuilt only when its rows' version changes.
+
+    The version is whatever the caller reads cheaply from the database (a count and the latest
+    change), so a seed or an edit is seen at the next search without re-reading every row.
+    """
+
+    def __init__(self) -> None:
+        self._version: str | None = None
+        self._index: SearchIndex[K] | None = None
+
+    async def get(self, version: str, documents: Documents[K]) -> SearchIndex[K]:
+        """The index of `version`, built from `documents` if the kept one is of another."""
+        await warm_up()  # the first search loads the Thai tokenizer off the event loop
+        if self._index is None or self._version != version:
+            self._index = SearchIndex(await documents())
+            self._version = version
+        return self._index

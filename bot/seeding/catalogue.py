@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.seeding.competitions import CompetitionSpec, load_competitions
 from bot.seeding.demo import DemoSpec, Known, load_demo
 from bot.seeding.faq import FaqSpec, load_faq
+from bot.seeding.holidays import HolidaySpec, load_holidays
 from bot.seeding.milestones import MilestoneSpec, PlanSpec, load_plans
 from bot.seeding.organisations import (
     DomainSpec,
@@ -33,6 +34,7 @@ class Catalogue:
     plans: tuple[PlanSpec, ...]
     competitions: tuple[CompetitionSpec, ...]
     faq: tuple[FaqSpec, ...]
+    holidays: tuple[HolidaySpec, ...] = ()
     demo: DemoSpec = field(default_factory=DemoSpec)
 
     @property
@@ -66,6 +68,7 @@ def load_catalogue(content_dir: Path, *, materials_base_url: str) -> Catalogue:
     plans = load_plans(content_dir, domains_by_slug)
     competitions = load_competitions(content_dir, materials_base_url)
     faq = load_faq(content_dir)
+    holidays = load_holidays(content_dir)
     known = Known(
         domains=domains_by_slug,
         organisations={organisation.slug: organisation for organisation in organisations},
@@ -80,5 +83,6 @@ def load_catalogue(content_dir: Path, *, materials_base_url: str) -> Catalogue:
         plans=plans,
         competitions=competitions,
         faq=faq,
+        holidays=holidays,
         demo=demo,
     )

@@ -11,6 +11,7 @@ from db.enums import Channel, Language, MemberStatus, Role
 from db.models import Consent, Identity, Member
 from db.repositories.identities import list_member_identities
 from db.repositories.interests import forget_contacts
+from db.repositories.questions import forget_asker
 
 POLICY_VERSION = "2026-11"
 
@@ -58,7 +59,8 @@ async def erase_member(*, session: AsyncSession, member: Member, now: datetime) 
     """Erase what identifies a person; keep the member row so city records stay anonymised.
 
     Returns how many chat accounts were removed. Their conversation state and link codes go with
-    them (ON DELETE CASCADE); progress updates keep pointing at the now nameless member.
+    them (ON DELETE CASCADE); progress updates keep pointing at the now nameless member. Their
+    questions to depa are closed and what they wrote in them blanked.
     """
     identities = await list_member_identities(session=session, member_id=member.id)
     for identity in identities:
@@ -73,6 +75,7 @@ async def erase_member(*, session: AsyncSession, member: Member, now: datetime) 
         .values(withdrawn_at=now)
     )
     await forget_contacts(session=session, member_id=member.id)
+    await forget_asker(session=session, member_id=member.id, now=now)
     await session.flush()
     return len(identities)
 

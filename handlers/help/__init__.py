@@ -19,6 +19,7 @@ from bot.core.events import (
 )
 from bot.core.replies import Reply, Text
 from bot.core.router import Router, parse_command
+from handlers import questions
 from handlers.menu import command_list, main_menu
 from handlers.onboarding import greet
 
@@ -78,7 +79,7 @@ def is_a_nod(text: str) -> bool:
 
 @router.fallback(access=ANYONE)
 async def fallback(event: Event, ctx: Context) -> list[Reply]:
-    """Newcomers are greeted; members get a hint in their language and their menu."""
+    """Newcomers are greeted; members get the FAQ's answers, or a hint and their menu."""
     if ctx.member is None:
         return await greet(ctx)
     if isinstance(event, TextReceived):
@@ -87,4 +88,6 @@ async def fallback(event: Event, ctx: Context) -> list[Reply]:
             return [main_menu(ctx, ctx.t("help.unknown_command", command=command[0][:32]))]
         if is_a_nod(event.text):
             return [main_menu(ctx, ctx.t("help.emoji"))]
+        # Words nobody understood may be a question the FAQ answers, or one for depa.
+        return await questions.unplaced(event, ctx, main_menu(ctx, ctx.t("help.unknown")))
     return [main_menu(ctx, ctx.t("help.unknown"))]

@@ -6,12 +6,10 @@ Plain functions over a session: chat calls them, and the dashboard may.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.nlu import warm_up
-from bot.core.search import Field, SearchIndex
+from bot.core.search import CachedIndex, Field, SearchIndex
 from db.models import Domain, Material, Workshop, WorkshopSession
 from db.repositories.materials import (
     domains_by_id,
@@ -22,16 +20,8 @@ from db.repositories.materials import (
 )
 from db.repositories.organisations import get_domain, list_domains
 
-
-@dataclass
-class _IndexCache:
-    """The search index, rebuilt only when materials change (seed, edits)."""
-
-    version: str = ""
-    index: SearchIndex[int] | None = None
-
-
-_cache = _IndexCache()
+# The search index, rebuilt only when materials change (seed, edits).
+_cache: CachedIndex[int] = CachedIndex()
 
 
 def material_fields(material: Material, domains: dict[int, Domain]) -> list[Field]:
@@ -51,14 +41,13 @@ def material_fields(material: Material, domains: dict[int, Domain]) -> list[Fiel
 
 async def material_index(*, session: AsyncSession) -> SearchIndex[int]:
     """The index over every material's titles, summaries, tags and domain names."""
-    await warm_up()  # the first search loads the Thai tokenizer off the event loop
-    version = await materials_version(session=session)
-    if _cache.index is None or _cache.version != version:
+
+    async def documents() -> list[tuple[int, list[Field]]]:
         domains = await domains_by_id(session=session)
         materials = await list_materials(session=session)
-        _cache.index = SearchIndex((m.id, material_fields(m, domains)) for m in materials)
-        _cache.version = version
-    return _cache.index
+        return [(m.id, material_fields(m, domains)) for m in materials]
+
+    return await _cache.get(await materials_version(session=session), documents)
 
 
 async def search(*, session: AsyncSession, query: str, limit: int) -> list[Material]:

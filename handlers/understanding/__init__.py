@@ -27,6 +27,8 @@ from handlers.menu import main_menu
 from handlers.progress.heard import report_heard
 from handlers.progress.rules import ProgressError
 from handlers.progress.views import error as progress_error
+from handlers.questions import search_faq
+from handlers.questions.draft import Unplaced
 
 router = Router("understanding")
 
@@ -106,10 +108,9 @@ async def thanks(_event: TextReceived, ctx: Context, _result: Understanding) -> 
 
 
 async def question(event: TextReceived, ctx: Context, _result: Understanding) -> list[Reply]:
-    """A question for depa: `/ask` with the words, so the FAQ is searched first."""
-    if ctx.run_command is None:
-        return await fallback(event, ctx)
-    return await ctx.run_command("ask", event.text.strip()) or await fallback(event, ctx)
+    """A question for depa: the FAQ's answers first, or the offer to send it to a person; the
+    next words are read afresh, not taken as another question."""
+    return await search_faq(ctx, event.text.strip(), keep_as=Unplaced.OFFERED)
 
 
 async def not_understood(event: TextReceived, ctx: Context, _result: Understanding) -> list[Reply]:

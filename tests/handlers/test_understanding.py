@@ -8,6 +8,7 @@ from db.enums import MilestoneStatus, Role
 from handlers.progress.payloads import UpdateMilestone
 from tests.chatdriver import ChatDriver
 from tests.conftest import Database
+from tests.handlers.partners_kit import FIRM, add_firm, add_offer
 from tests.handlers.progress_kit import Register, add_partner_firm, milestone, reports, step_of
 
 
@@ -143,3 +144,37 @@ async def test_small_talk_and_nonsense(
     await officer.send(text)
     assert expected in officer.text, officer.text
     assert await reports(seeded_database) == []
+
+
+async def test_a_city_looking_for_partners_sees_the_domains_offers(
+    register: Register, seeded_database: Database
+) -> None:
+    """ "มีบริษัทไหนเสนอเรื่องพลังงานบ้าง": the open energy offers, as /partners energy shows."""
+    await add_firm(seeded_database)
+    await add_offer(seeded_database, "Rooftop solar for city halls", ["energy"])
+    await add_offer(seeded_database, "Bus tracking", ["mobility"])
+    officer = await officer_of(register)
+    await officer.send("มีบริษัทไหนเสนอเรื่องพลังงานบ้าง")
+    assert "Rooftop solar for city halls" in officer.text
+    assert "Bus tracking" not in officer.text
+
+
+async def test_a_firm_offering_in_words_starts_the_offer(
+    register: Register, seeded_database: Database
+) -> None:
+    """A partner's "บริษัทเราอยากเสนอโซลูชันด้านขนส่ง" opens /offer; a city's is not an offer."""
+    await add_firm(seeded_database)
+    partner = await register(FIRM, Role.PARTNER)
+    await partner.send("บริษัทเราอยากเสนอโซลูชันด้านขนส่งให้เมือง")
+    assert await step_of(seeded_database, partner) == "offer.domains", partner.text
+
+
+async def test_a_question_gets_the_faq_and_the_next_words_are_read_afresh(
+    register: Register, seeded_database: Database
+) -> None:
+    """ "บีโอไอมีสิทธิประโยชน์อะไรบ้าง": the FAQ's answer; then "ขอบคุณ" is thanks, not a question."""
+    officer = await officer_of(register)
+    await officer.send("บีโอไอมีสิทธิประโยชน์อะไรบ้างคะ")
+    assert "บีโอไอมีสิทธิประโยชน์อะไรสำหรับโครงการเมืองอัจฉริยะ" in officer.text, officer.text
+    await officer.send("ขอบคุณค่ะ")
+    assert "ยินดีค่ะ" in officer.text
