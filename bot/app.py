@@ -218,11 +218,11 @@ def periodic_jobs(
             outbox.wake()
 
     tickets = TicketOutreach(
-        services.texts,
-        channels,
-        TicketNotices(zone),
-        zone,
-        holiday_dates(settings.content_dir),
+        texts=services.texts,
+        channels=channels,
+        notices=TicketNotices(zone),
+        zone=zone,
+        holidays=holiday_dates(settings.content_dir),
     )
 
     async def remind_tickets() -> None:

@@ -25,11 +25,11 @@ DEPA_MENU = (
     "deadlines",
     "materials",
     "invite",
-    "whoami",
+    "calendar",
     "lang",
     "help",
+    "whoami",
     "link",
-    "calendar",
 )
 # A city team's own menu (an executive adds /invite).
 CITY_MENU = ("progress", "deadlines", "submit", "partners", "materials", "ask")

@@ -34,7 +34,9 @@ def _citybot(url: str, *args: str) -> Result:
 def asked(seeded_database_url: str) -> str:
     """Khon Kaen asked Monday and was answered Tuesday; Yala asked Wednesday; Pattaya closed."""
     texts = Texts.load(DEFAULT_CONTENT_DIR)
-    outreach = service.Outreach(texts, (Channel.LINE,), ChatNotices(BANGKOK), BANGKOK)
+    outreach = service.Outreach(
+        texts=texts, channels=(Channel.LINE,), notices=ChatNotices(BANGKOK), zone=BANGKOK
+    )
 
     async def work(session: AsyncSession) -> None:
         coordinator = await add_member(session, "depa", Role.COORDINATOR, [telegram("9")])

@@ -44,7 +44,10 @@ async def test_the_leading_app_reminds_of_unanswered_questions_once(
         await add_member(session, "depa", Role.COORDINATOR, [line("2")])
         officer = await add_member(session, "yala", Role.OFFICER, [telegram("3")])
         outreach = service.Outreach(
-            leader.dispatcher.services.texts, (Channel.LINE,), ChatNotices(BANGKOK), BANGKOK
+            texts=leader.dispatcher.services.texts,
+            channels=(Channel.LINE,),
+            notices=ChatNotices(BANGKOK),
+            zone=BANGKOK,
         )
         ticket = await service.ask(
             session=session,

@@ -98,7 +98,11 @@ def remind(as_of: AsOf = None) -> None:
     job = push_run(as_of, "reminders")
     zone = job.settings.timezone
     outreach = Outreach(
-        job.texts, job.channels, ChatNotices(zone), zone, holidays_of(job.settings)
+        texts=job.texts,
+        channels=job.channels,
+        notices=ChatNotices(zone),
+        zone=zone,
+        holidays=holidays_of(job.settings),
     )
 
     async def run(session: AsyncSession) -> int:

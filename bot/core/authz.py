@@ -29,6 +29,8 @@ MEMBERS = Access(registered=True)
 CITY_TEAM = Access(registered=True, roles=frozenset({Role.EXECUTIVE, Role.OFFICER}))
 DEPA_STAFF = Access(registered=True, roles=frozenset({Role.COORDINATOR, Role.ADMIN}))
 ADMINS = Access(registered=True, roles=frozenset({Role.ADMIN}))
+# Cities and firms: everyone but depa, for the answers that tell them a route is depa's.
+NOT_DEPA = Access(registered=True, roles=frozenset({Role.EXECUTIVE, Role.OFFICER, Role.PARTNER}))
 
 
 def roles(*allowed: Role) -> Access:

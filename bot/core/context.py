@@ -83,6 +83,13 @@ class Context(ChatContext):
     # command: how words the bot understood reach the feature they name. Set by the dispatcher.
     run_command: Callable[[str, str], Awaitable[list[Reply]]] | None = None
 
+    @property
+    def registered(self) -> Member:
+        """The sender, on a route for registered members only (the dispatcher checked that)."""
+        if self.member is None:
+            raise LookupError("a route for members was reached by a newcomer")
+        return self.member
+
     def in_language(self, language: Language) -> Context:
         """The same context speaking another language (after /lang)."""
         return dataclasses.replace(self, language=language)

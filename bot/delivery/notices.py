@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from hashlib import sha256
+from typing import Generic, Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.context import Services
 from bot.core.inbox import reply_payload
 from bot.core.replies import Reply, Text
 from bot.core.texts import Texts, Translator
+from bot.delivery.announcements import push_channels
 from db.enums import Channel, Language
 from db.models import Chat
 from db.repositories import audit
@@ -20,6 +24,7 @@ from db.repositories.outbox import Draft, enqueue_many
 
 # A message to write in each recipient's language: a translator in, replies out.
 Compose = Callable[[Translator], list[Reply]]
+N = TypeVar("N")
 # How often the admins hear of messages set aside for the same kind of failure, at most.
 DEAD_LETTER_ALERT_EVERY = timedelta(hours=1)
 DEAD_LETTER_ALERT = "inbox.dead_alert"
@@ -52,6 +57,47 @@ async def notify_members(
         for recipient in resolution.recipients
     ]
     return await enqueue_many(session=session, drafts=drafts, now=now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outreach(Generic[N]):
+    """Where a feature's notices go: the channels that push, the texts, and the feature's own
+    writer of notices (`N`, a protocol its service declares and its chat views implement).
+
+    Each feature's service subclasses it with its writer; chat, the CLI and the scheduler build
+    one, and the service `tell`s through it, so no use case knows a channel.
+    """
+
+    texts: Texts
+    channels: Collection[Channel]
+    notices: N
+
+    @classmethod
+    def pushing(cls, services: Services, notices: N) -> Self:
+        """Notices written by `notices`, on every channel this deployment pushes on."""
+        return cls(
+            texts=services.texts, channels=push_channels(services.settings), notices=notices
+        )
+
+    async def tell(
+        self,
+        *,
+        session: AsyncSession,
+        member_ids: Collection[int],
+        compose: Compose,
+        now: datetime,
+        tag: str,
+    ) -> int:
+        """Queue `compose` to each of `member_ids` in their language, once per `tag`."""
+        return await notify_members(
+            session=session,
+            member_ids=member_ids,
+            texts=self.texts,
+            compose=compose,
+            now=now,
+            channels=self.channels,
+            tag=tag,
+        )
 
 
 async def notify_chats(

@@ -14,14 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.core.authz import DEPA_STAFF, roles
+from bot.core.authz import DEPA_STAFF, NOT_DEPA, roles
 from bot.core.context import Context
 from bot.core.events import Event, TextReceived
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
-from bot.delivery.announcements import push_channels
 from db.enums import Role
-from db.models import Domain, Member, Organisation, PartnershipOffer
+from db.models import Domain, Organisation, PartnershipOffer
 from db.repositories.offers import OfferInfo, offer_infos
 from db.repositories.organisations import list_cities, list_domains
 from handlers.offers import service, views
@@ -53,7 +52,6 @@ from handlers.offers.service import OfferError
 
 PARTNERS = roles(Role.PARTNER)
 NOT_PARTNERS = roles(Role.EXECUTIVE, Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
-NOT_DEPA = roles(Role.EXECUTIVE, Role.OFFICER, Role.PARTNER)
 # Flow buttons: a firm writing an offer, depa cancelling a rejection's reason.
 FLOW_PEOPLE = roles(Role.PARTNER, Role.COORDINATOR, Role.ADMIN)
 
@@ -64,17 +62,7 @@ router.abandons(REVIEW_FLOW, "offers.review_abandoned")
 
 def outreach(ctx: Context) -> service.Outreach:
     """Where this event's notices go."""
-    return service.Outreach(
-        texts=ctx.services.texts,
-        channels=push_channels(ctx.services.settings),
-        notices=ChatNotices(),
-    )
-
-
-def member(ctx: Context) -> Member:
-    """The sender (every route here is for members)."""
-    assert ctx.member is not None
-    return ctx.member
+    return service.Outreach.pushing(ctx.services, ChatNotices())
 
 
 # --- writing an offer ----------------------------------------------------------------------------
@@ -131,7 +119,7 @@ async def preview(ctx: Context, draft: Draft) -> list[Reply]:
         offer=PartnershipOffer(
             title=offer.title, description=offer.description, url=offer.url, kind=offer.kind
         ),
-        firm=await ctx.session.get_one(Organisation, member(ctx).organisation_id),
+        firm=await ctx.session.get_one(Organisation, ctx.registered.organisation_id),
         domains=tuple(domain for domain in domains if domain.slug in offer.domains),
     )
     targets = views.targets_text(ctx, draft, domains, await cities(ctx))
@@ -295,7 +283,7 @@ async def confirm(ctx: Context, draft: Draft) -> list[Reply]:
     try:
         info = await service.create_offer(
             session=ctx.session,
-            author=member(ctx),
+            author=ctx.registered,
             offer=offer,
             now=ctx.now,
             outreach=outreach(ctx),
@@ -340,7 +328,7 @@ async def approve(ctx: Context, typed_id: str | int) -> list[Reply]:
         publication = await service.approve_offer(
             session=ctx.session,
             offer_id=chosen,
-            reviewer=member(ctx),
+            reviewer=ctx.registered,
             now=ctx.now,
             outreach=outreach(ctx),
         )
@@ -355,7 +343,7 @@ async def reject(ctx: Context, offer: int, reason: str) -> list[Reply]:
         info = await service.reject_offer(
             session=ctx.session,
             offer_id=offer,
-            reviewer=member(ctx),
+            reviewer=ctx.registered,
             reason=reason,
             now=ctx.now,
             outreach=outreach(ctx),
@@ -412,7 +400,7 @@ async def reason_typed(event: TextReceived, ctx: Context) -> list[Reply]:
 @router.command("myoffers", access=PARTNERS)
 async def my_offers(_event: Event, ctx: Context) -> list[Reply]:
     """`/myoffers`: the firm's offers with views, interests and introductions; Close buttons."""
-    organisation_id = member(ctx).organisation_id
+    organisation_id = ctx.registered.organisation_id
     offers = await service.firm_offers(session=ctx.session, organisation_id=organisation_id)
     return [views.mine(ctx, offers)]
 
@@ -422,7 +410,7 @@ async def close(ctx: Context, typed_id: str | int) -> list[Reply]:
     try:
         chosen = typed_id if isinstance(typed_id, int) else offer_id(typed_id)
         info = await service.close_offer(
-            session=ctx.session, offer_id=chosen, member=member(ctx), now=ctx.now
+            session=ctx.session, offer_id=chosen, member=ctx.registered, now=ctx.now
         )
     except OfferError as problem:
         return [views.error(ctx, problem)]

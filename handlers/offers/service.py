@@ -13,16 +13,16 @@ offer. Nothing here builds a reply: notices are written by the caller's `OfferNo
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.texts import Texts
-from bot.delivery.notices import Compose, notify_members
-from db.enums import Channel, OfferKind, OfferStatus, OrganisationKind, Role
+from bot.delivery import notices
+from bot.delivery.notices import Compose
+from db.enums import OfferKind, OfferStatus, OrganisationKind, Role
 from db.models import Member, Organisation, PartnershipOffer
 from db.repositories import audit
 from db.repositories.offers import (
@@ -108,15 +108,6 @@ def check_link(typed: str) -> str:
     return link
 
 
-@dataclass(frozen=True, slots=True)
-class Outreach:
-    """Where notices go: the channels that push, the texts, the writer."""
-
-    texts: Texts
-    channels: Collection[Channel]
-    notices: OfferNotices
-
-
 class OfferNotices(Protocol):
     """How the notices of offers are written (the chat views do it), per recipient language."""
 
@@ -131,6 +122,10 @@ class OfferNotices(Protocol):
 
     def published(self, info: OfferInfo) -> Compose:
         """A matching city's members get the offer's card."""
+
+
+class Outreach(notices.Outreach[OfferNotices]):
+    """Where this feature's notices go, written by its OfferNotices."""
 
 
 async def check_offer(*, session: AsyncSession, offer: NewOffer) -> tuple[list[int], list[int]]:
@@ -197,13 +192,11 @@ async def create_offer(
         },
     )
     (info,) = await offer_infos(session=session, offer_ids=[stored.id])
-    await notify_members(
+    await outreach.tell(
         session=session,
         member_ids=await depa_coordinators(session=session),
-        texts=outreach.texts,
         compose=outreach.notices.to_reviewers(info),
         now=now,
-        channels=outreach.channels,
         tag=f"offer:{stored.id}:review",
     )
     return info
@@ -257,24 +250,20 @@ async def approve_offer(
         details={"cities": [city.slug for city in cities]},
     )
     (info,) = await offer_infos(session=session, offer_ids=[offer.id])
-    await notify_members(
+    await outreach.tell(
         session=session,
         member_ids=await firm_members(session=session, offer=offer),
-        texts=outreach.texts,
         compose=outreach.notices.approved(info),
         now=now,
-        channels=outreach.channels,
         tag=f"offer:{offer.id}:approved",
     )
-    queued = await notify_members(
+    queued = await outreach.tell(
         session=session,
         member_ids=await active_members(
             session=session, organisation_ids=[city.id for city in cities], roles=CITY_ROLES
         ),
-        texts=outreach.texts,
         compose=outreach.notices.published(info),
         now=now,
-        channels=outreach.channels,
         tag=f"offer:{offer.id}:published",
     )
     return Publication(info, cities, queued)
@@ -307,13 +296,11 @@ async def reject_offer(
         details={"reason": why[:500]},
     )
     (info,) = await offer_infos(session=session, offer_ids=[offer.id])
-    await notify_members(
+    await outreach.tell(
         session=session,
         member_ids=await firm_members(session=session, offer=offer),
-        texts=outreach.texts,
         compose=outreach.notices.rejected(info, why),
         now=now,
-        channels=outreach.channels,
         tag=f"offer:{offer.id}:rejected",
     )
     return info

@@ -11,14 +11,13 @@ receive the other's card. Use cases in `service.py`, replies in `views.py`, noti
 
 from __future__ import annotations
 
-from bot.core.authz import DEPA_STAFF, MEMBERS, roles
+from bot.core.authz import DEPA_STAFF, MEMBERS, NOT_DEPA, roles
 from bot.core.context import Context
 from bot.core.events import Event, TextReceived
 from bot.core.replies import MAX_CHOICES, Reply, Text
 from bot.core.router import Router
-from bot.delivery.announcements import push_channels
 from db.enums import Role
-from db.models import Domain, Member
+from db.models import Domain
 from db.repositories.offers import OfferInfo
 from handlers.partners import service, views
 from handlers.partners.draft import FLOW, FLOW_TTL, Draft, Step
@@ -27,7 +26,6 @@ from handlers.partners.payloads import Interested, IntroAnswer, Introduce, Offer
 from handlers.partners.rules import PartnersError
 
 BROWSERS = roles(Role.EXECUTIVE, Role.OFFICER, Role.COORDINATOR, Role.ADMIN)
-NOT_DEPA = roles(Role.EXECUTIVE, Role.OFFICER, Role.PARTNER)
 
 router = Router("partners")
 router.abandons(FLOW, "partners.intro.abandoned")
@@ -35,27 +33,19 @@ router.abandons(FLOW, "partners.intro.abandoned")
 
 def outreach(ctx: Context) -> service.Outreach:
     """Where this event's notices go."""
-    return service.Outreach(
-        texts=ctx.services.texts,
-        channels=push_channels(ctx.services.settings),
-        notices=ChatNotices(),
-    )
-
-
-def member(ctx: Context) -> Member:
-    """The sender (every route here is for members)."""
-    assert ctx.member is not None
-    return ctx.member
+    return service.Outreach.pushing(ctx.services, ChatNotices())
 
 
 def is_city(ctx: Context) -> bool:
     """Whether the sender may say Interested (and their looks count as views)."""
-    return member(ctx).role in service.CITY_ROLES
+    return ctx.registered.role in service.CITY_ROLES
 
 
 async def shown(ctx: Context, offers: list[OfferInfo]) -> None:
     """Count the cards a city member was shown."""
-    await service.record_views(session=ctx.session, member=member(ctx), offers=offers, now=ctx.now)
+    await service.record_views(
+        session=ctx.session, member=ctx.registered, offers=offers, now=ctx.now
+    )
 
 
 # --- browsing ------------------------------------------------------------------------------------
@@ -117,7 +107,7 @@ async def interested(pressed: Interested, ctx: Context) -> list[Reply]:
         made = await service.express_interest(
             session=ctx.session,
             offer_id=pressed.offer_id,
-            member=member(ctx),
+            member=ctx.registered,
             now=ctx.now,
             outreach=outreach(ctx),
         )
@@ -135,7 +125,7 @@ async def introduce(ctx: Context, interest_id: int) -> list[Reply]:
         row = await service.request_introduction(
             session=ctx.session,
             interest_id=interest_id,
-            member=member(ctx),
+            member=ctx.registered,
             now=ctx.now,
             outreach=outreach(ctx),
         )
@@ -176,7 +166,7 @@ async def intro_answer(pressed: IntroAnswer, ctx: Context) -> list[Reply]:
             answer = await service.answer_introduction(
                 session=ctx.session,
                 interest_id=pressed.interest_id,
-                member=member(ctx),
+                member=ctx.registered,
                 contact=None,
                 now=ctx.now,
                 outreach=outreach(ctx),
@@ -184,7 +174,7 @@ async def intro_answer(pressed: IntroAnswer, ctx: Context) -> list[Reply]:
             await ctx.state.clear()
             return views.answered(ctx, answer)
         row, _side = await service.answerable(
-            session=ctx.session, interest_id=pressed.interest_id, member=member(ctx)
+            session=ctx.session, interest_id=pressed.interest_id, member=ctx.registered
         )
     except PartnersError as problem:
         return [views.error(ctx, problem)]
@@ -203,7 +193,7 @@ async def contact_typed(event: TextReceived, ctx: Context) -> list[Reply]:
         answer = await service.answer_introduction(
             session=ctx.session,
             interest_id=draft.interest_id,
-            member=member(ctx),
+            member=ctx.registered,
             contact=event.text,
             now=ctx.now,
             outreach=outreach(ctx),

@@ -18,9 +18,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.texts import Texts
-from bot.delivery.notices import Compose, notify_members
-from db.enums import Channel, InterestStatus, IntroSide, MemberStatus, OfferStatus, Role
+from bot.delivery import notices
+from bot.delivery.notices import Compose
+from db.enums import InterestStatus, IntroSide, MemberStatus, OfferStatus, Role
 from db.models import Domain, IntroductionConsent, Member, Organisation
 from db.repositories import audit, interests
 from db.repositories.checkins import team_member_ids
@@ -128,33 +128,8 @@ class PartnerNotices(Protocol):
         """The coordinators hear that the two were introduced (no contacts)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outreach:
-    """Where notices go: the channels that push, the texts, the writer."""
-
-    texts: Texts
-    channels: Collection[Channel]
-    notices: PartnerNotices
-
-    async def send(
-        self,
-        *,
-        session: AsyncSession,
-        member_ids: Collection[int],
-        compose: Compose,
-        now: datetime,
-        tag: str,
-    ) -> None:
-        """Queue `compose` to `member_ids`, once per `tag`."""
-        await notify_members(
-            session=session,
-            member_ids=member_ids,
-            texts=self.texts,
-            compose=compose,
-            now=now,
-            channels=self.channels,
-            tag=tag,
-        )
+class Outreach(notices.Outreach[PartnerNotices]):
+    """Where this feature's notices go, written by its PartnerNotices."""
 
 
 # --- interest ----------------------------------------------------------------------------------
@@ -213,8 +188,8 @@ async def express_interest(
     )
     tag = f"partners.interest:{interest.id}"
     compose = outreach.notices.interest_to_firm(made)
-    await outreach.send(session=session, member_ids=firm, compose=compose, now=now, tag=tag)
-    await outreach.send(
+    await outreach.tell(session=session, member_ids=firm, compose=compose, now=now, tag=tag)
+    await outreach.tell(
         session=session,
         member_ids=await depa_coordinators(session=session),
         compose=outreach.notices.interest_to_depa(made),
@@ -290,7 +265,7 @@ async def request_introduction(
     )
     tag = f"partners.intro:{interest_id}"
     for side in IntroSide:
-        await outreach.send(
+        await outreach.tell(
             session=session,
             member_ids=await askees(session=session, row=row, side=side),
             compose=outreach.notices.ask_consent(row, side),
@@ -298,7 +273,7 @@ async def request_introduction(
             tag=f"{tag}:{side.value}",
         )
     if by_city:
-        await outreach.send(
+        await outreach.tell(
             session=session,
             member_ids=await depa_coordinators(session=session),
             compose=outreach.notices.intro_requested(row),
@@ -392,7 +367,7 @@ async def answer_introduction(
         others = [other.member_id] if other is not None and other.member_id else []
         if not others:
             others = await askees(session=session, row=row, side=other_side)
-        await outreach.send(
+        await outreach.tell(
             session=session,
             member_ids=[*others, *coordinators],
             compose=outreach.notices.declined(answer),
@@ -414,14 +389,14 @@ async def answer_introduction(
         details={"offer_id": row.offer.id, "organisation_id": row.city.id},
     )
     if other.member_id is not None:
-        await outreach.send(
+        await outreach.tell(
             session=session,
             member_ids=[other.member_id],
             compose=outreach.notices.introduced(answer, consent),
             now=now,
             tag=f"{tag}:introduced",
         )
-    await outreach.send(
+    await outreach.tell(
         session=session,
         member_ids=coordinators,
         compose=outreach.notices.introduced_to_depa(answer),

@@ -18,7 +18,6 @@ from bot.core.context import Context
 from bot.core.events import Event, FileReceived, TextReceived
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
-from bot.delivery.announcements import push_channels
 from db.enums import MilestoneStatus, OrganisationKind
 from db.models import Milestone, Organisation, Plan
 from handlers.progress import service, views
@@ -302,12 +301,7 @@ async def pressed(pressed: Pressed, ctx: Context) -> list[Reply]:
 
 async def confirm(ctx: Context, update: Update) -> list[Reply]:
     """Save the update as one report; the team, and depa if it is blocked, hear of it."""
-    settings = ctx.services.settings
-    outreach = service.Outreach(
-        texts=ctx.services.texts,
-        channels=push_channels(settings),
-        notices=ChatNotices(ctx.services.zone),
-    )
+    outreach = service.Outreach.pushing(ctx.services, ChatNotices(ctx.services.zone))
     try:
         change = await service.record_update(
             session=ctx.session,

@@ -10,7 +10,7 @@ queues the team's notices. Nothing here builds a reply: notices are written by t
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.dates import calendar_days
-from bot.core.texts import Texts
+from bot.delivery import notices
 from bot.delivery.notices import Compose, notify_chats, notify_members
 from db.enums import Channel, MemberStatus, MilestoneStatus, OrganisationKind, Role
 from db.models import (
@@ -230,13 +230,8 @@ class ProgressNotices(Protocol):
         """What depa's coordinators hear when a milestone is blocked, with the note."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outreach:
-    """Where notices go: the channels that push, the texts, the writer."""
-
-    texts: Texts
-    channels: Collection[Channel]
-    notices: ProgressNotices
+class Outreach(notices.Outreach[ProgressNotices]):
+    """Where this feature's notices go, written by its ProgressNotices."""
 
 
 async def record_update(

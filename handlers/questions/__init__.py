@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from bot.core.authz import DEPA_STAFF, MEMBERS, roles
+from bot.core.authz import DEPA_STAFF, MEMBERS, NOT_DEPA
 from bot.core.context import Context
 from bot.core.events import Event, TextReceived
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
 from bot.delivery.announcements import push_channels
-from db.enums import Role, TicketStatus
+from db.enums import TicketStatus
 from db.models import Member, Organisation, Ticket
 from handlers.questions import service, views
 from handlers.questions.draft import FLOW, FLOW_TTL, Draft, Step, Unplaced
@@ -32,8 +32,6 @@ from handlers.questions.payloads import (
     TypingCancelled,
 )
 from handlers.questions.service import QuestionError
-
-NOT_DEPA = roles(Role.EXECUTIVE, Role.OFFICER, Role.PARTNER)
 
 router = Router("questions")
 router.abandons(FLOW, "questions.abandoned")
@@ -50,12 +48,6 @@ def outreach(ctx: Context) -> service.Outreach:
     )
 
 
-def member(ctx: Context) -> Member:
-    """The sender; every route here is for registered members."""
-    assert ctx.member is not None
-    return ctx.member
-
-
 # --- asking ------------------------------------------------------------------------------------
 
 
@@ -63,7 +55,7 @@ def member(ctx: Context) -> Member:
 async def ask_command(_event: Event, ctx: Context) -> list[Reply]:
     """`/ask` asks for the question; `/ask TEXT` searches the FAQ for it at once."""
     note: list[Reply] = []
-    if service.is_depa(member(ctx)):
+    if service.is_depa(ctx.registered):
         note = [Text(text=ctx.t("questions.depa_note"))]
     if not ctx.args.strip():
         await ctx.state.go(Step.QUESTION, Draft().data(), ttl=FLOW_TTL)
@@ -132,7 +124,7 @@ async def ask_pressed(pressed: AskPressed, ctx: Context) -> list[Reply]:
     try:
         ticket = await service.ask(
             session=ctx.session,
-            member=member(ctx),
+            member=ctx.registered,
             question=draft.question,
             channel=ctx.identity.channel,
             now=ctx.now,
@@ -146,7 +138,7 @@ async def ask_pressed(pressed: AskPressed, ctx: Context) -> list[Reply]:
 @router.command("ask", sub="list", access=MEMBERS)
 async def my_tickets(_event: Event, ctx: Context) -> list[Reply]:
     """`/ask list`: the member's questions, newest first."""
-    tickets = await service.tickets_of(session=ctx.session, member=member(ctx))
+    tickets = await service.tickets_of(session=ctx.session, member=ctx.registered)
     return [views.my_tickets(ctx, tickets)]
 
 
@@ -170,7 +162,7 @@ async def close(ctx: Context, ticket_id: int) -> list[Reply]:
     try:
         await service.close_ticket(
             session=ctx.session,
-            member=member(ctx),
+            member=ctx.registered,
             ticket_id=ticket_id,
             now=ctx.now,
             outreach=outreach(ctx),
@@ -212,7 +204,7 @@ async def start_reply(ctx: Context, ticket_id: int) -> list[Reply]:
     """Ask for the reply to an open ticket."""
     try:
         ticket = await service.ticket_to_write(
-            session=ctx.session, member=member(ctx), ticket_id=ticket_id
+            session=ctx.session, member=ctx.registered, ticket_id=ticket_id
         )
     except QuestionError as problem:
         return [views.error(ctx, problem)]
@@ -244,7 +236,7 @@ async def send_reply(ctx: Context, ticket_id: int, text: str) -> list[Reply]:
         ctx,
         service.reply(
             session=ctx.session,
-            coordinator=member(ctx),
+            coordinator=ctx.registered,
             ticket_id=ticket_id,
             text=text,
             channel=ctx.identity.channel,
@@ -273,7 +265,7 @@ async def answer_back_pressed(pressed: AnswerBack, ctx: Context) -> list[Reply]:
     """The asker's Answer back button: the next message goes to depa."""
     try:
         ticket = await service.ticket_to_write(
-            session=ctx.session, member=member(ctx), ticket_id=pressed.ticket_id
+            session=ctx.session, member=ctx.registered, ticket_id=pressed.ticket_id
         )
     except QuestionError as problem:
         return [views.error(ctx, problem)]
@@ -295,7 +287,7 @@ async def thread_typed(event: TextReceived, ctx: Context) -> list[Reply]:
         ctx,
         service.answer_back(
             session=ctx.session,
-            member=member(ctx),
+            member=ctx.registered,
             ticket_id=draft.ticket_id,
             text=event.text,
             channel=ctx.identity.channel,

@@ -7,7 +7,7 @@ used last. `remind_unanswered` is what the scheduler and `citybot tickets remind
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.search import CachedIndex, Field
-from bot.core.texts import Texts
 from bot.core.workdays import after_working_days
-from bot.delivery.notices import Compose, notify_members
+from bot.delivery import notices
+from bot.delivery.notices import Compose
 from db.enums import Channel, Role, TicketStatus
 from db.models import FaqEntry, Member, Organisation, Ticket, TicketMessage
 from db.repositories import audit
@@ -127,13 +127,11 @@ class TicketNotices(Protocol):
         """Nobody answered within two working days: to the coordinators, once."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outreach:
-    """Where ticket notices go: the channels that push, the texts, the writer; the holidays."""
+@dataclass(frozen=True, kw_only=True)
+class Outreach(notices.Outreach[TicketNotices]):
+    """Where ticket notices go, written by the TicketNotices; and the days that are not
+    working days, for the reminder."""
 
-    texts: Texts
-    channels: Collection[Channel]
-    notices: TicketNotices
     zone: ZoneInfo
     holidays: frozenset[date] = frozenset()
 
@@ -141,25 +139,6 @@ class Outreach:
 def is_depa(member: Member) -> bool:
     """Whether `member` answers questions rather than asks them."""
     return member.role in DEPA_ROLES
-
-
-async def _tell(
-    session: AsyncSession,
-    outreach: Outreach,
-    member_ids: Collection[int],
-    compose: Compose,
-    now: datetime,
-    tag: str,
-) -> None:
-    await notify_members(
-        session=session,
-        member_ids=member_ids,
-        texts=outreach.texts,
-        compose=compose,
-        now=now,
-        channels=outreach.channels,
-        tag=tag,
-    )
 
 
 async def _note(
@@ -203,7 +182,13 @@ async def ask(
     note = await _note(session, ticket, member, text)
     coordinators = await depa_coordinators(session=session)
     tag = f"ticket:{ticket.id}:asked"
-    await _tell(session, outreach, coordinators, outreach.notices.asked(note), now, tag)
+    await outreach.tell(
+        session=session,
+        member_ids=coordinators,
+        compose=outreach.notices.asked(note),
+        now=now,
+        tag=tag,
+    )
     return ticket
 
 
@@ -271,7 +256,13 @@ async def reply(
     note = await _note(session, ticket, coordinator, body)
     if ticket.member_id is not None:
         asker, tag = [ticket.member_id], f"ticket:{ticket.id}:m{message.id}"
-        await _tell(session, outreach, asker, outreach.notices.replied(note), now, tag)
+        await outreach.tell(
+            session=session,
+            member_ids=asker,
+            compose=outreach.notices.replied(note),
+            now=now,
+            tag=tag,
+        )
     return ticket
 
 
@@ -294,7 +285,13 @@ async def answer_back(
     note = await _note(session, ticket, member, body)
     coordinators = await depa_coordinators(session=session)
     tag = f"ticket:{ticket.id}:m{message.id}"
-    await _tell(session, outreach, coordinators, outreach.notices.answered_back(note), now, tag)
+    await outreach.tell(
+        session=session,
+        member_ids=coordinators,
+        compose=outreach.notices.answered_back(note),
+        now=now,
+        tag=tag,
+    )
     return ticket
 
 
@@ -323,7 +320,9 @@ async def close_ticket(
     else:
         others = await depa_coordinators(session=session)
     tag = f"ticket:{ticket.id}:closed"
-    await _tell(session, outreach, others, outreach.notices.closed(note), now, tag)
+    await outreach.tell(
+        session=session, member_ids=others, compose=outreach.notices.closed(note), now=now, tag=tag
+    )
     return ticket
 
 
@@ -402,5 +401,11 @@ async def remind_unanswered(*, session: AsyncSession, now: datetime, outreach: O
         )
         note = await _note(session, ticket, text=ticket.question)
         tag = f"ticket:{ticket.id}:reminder"
-        await _tell(session, outreach, coordinators, outreach.notices.reminder(note), now, tag)
+        await outreach.tell(
+            session=session,
+            member_ids=coordinators,
+            compose=outreach.notices.reminder(note),
+            now=now,
+            tag=tag,
+        )
     return len(due)

@@ -20,7 +20,6 @@ from bot.core.media import DOCX, XLSX, MediaKind
 from bot.core.received import FileRefused, keep_sent_file
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
-from bot.delivery.announcements import push_channels
 from db.enums import Role, SubmissionKind
 from db.models import Deadline, Organisation
 from handlers.submissions import service, stages, views
@@ -40,11 +39,7 @@ router.abandons(FLOW, "submissions.abandoned")
 
 def outreach(ctx: Context) -> service.Outreach:
     """Where this event's notices go."""
-    return service.Outreach(
-        texts=ctx.services.texts,
-        channels=push_channels(ctx.services.settings),
-        notices=ChatNotices(ctx.services.zone),
-    )
+    return service.Outreach.pushing(ctx.services, ChatNotices(ctx.services.zone))
 
 
 def sender(ctx: Context) -> Sender:

@@ -12,7 +12,6 @@ Nothing here builds a reply: notices are written by the caller's `SubmissionNoti
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.texts import Texts
-from bot.delivery.notices import Compose, notify_members
+from bot.delivery import notices
+from bot.delivery.notices import Compose
 from db.enums import Channel, MemberStatus, OrganisationKind, Role, SubmissionKind
 from db.models import AuditLog, Deadline, Member, Organisation, Submission
 from db.repositories import audit
@@ -95,13 +94,8 @@ class SubmissionNotices(Protocol):
         """What the officer hears of the executive's decision."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outreach:
-    """Where notices go: the channels that push, the texts, the writer."""
-
-    texts: Texts
-    channels: Collection[Channel]
-    notices: SubmissionNotices
+class Outreach(notices.Outreach[SubmissionNotices]):
+    """Where this feature's notices go, written by its SubmissionNotices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +160,11 @@ async def submit(
         },
     )
     receipt = Receipt(submission, stage, organisation, replaced)
-    await notify_members(
+    await outreach.tell(
         session=session,
         member_ids=await depa_coordinators(session=session),
-        texts=outreach.texts,
         compose=outreach.notices.to_depa(receipt),
         now=now,
-        channels=outreach.channels,
         tag=f"submission:{submission.id}",
     )
     return receipt
@@ -248,13 +240,11 @@ async def prepare(
         },
     )
     proposal = Proposal(kept.id, stage, entry, officer, organisation, executives)
-    await notify_members(
+    await outreach.tell(
         session=session,
         member_ids=executives,
-        texts=outreach.texts,
         compose=outreach.notices.to_executives(proposal),
         now=now,
-        channels=outreach.channels,
         tag=f"{PREPARED}:{kept.id}",
     )
     return proposal
@@ -318,13 +308,11 @@ async def decide(
         )
     proposal = Proposal(kept.id, stage, entry, officer, organisation, [executive.id])
     decision = Decision(proposal, executive, receipt)
-    await notify_members(
+    await outreach.tell(
         session=session,
         member_ids=[officer.id] if officer is not None else [],
-        texts=outreach.texts,
         compose=outreach.notices.to_officer(decision),
         now=now,
-        channels=outreach.channels,
         tag=f"{DECIDED}:{kept.id}",
     )
     return decision

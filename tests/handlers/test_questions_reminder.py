@@ -25,7 +25,13 @@ HOLIDAYS = holiday_dates(DEFAULT_CONTENT_DIR)
 def outreach(texts: Texts) -> service.Outreach:
     """Notices on LINE and Telegram, working days counted with content/holidays.yaml."""
     channels = (Channel.LINE, Channel.TELEGRAM)
-    return service.Outreach(texts, channels, ChatNotices(BANGKOK), BANGKOK, HOLIDAYS)
+    return service.Outreach(
+        texts=texts,
+        channels=channels,
+        notices=ChatNotices(BANGKOK),
+        zone=BANGKOK,
+        holidays=HOLIDAYS,
+    )
 
 
 async def people(db: Database) -> tuple[Member, Member]:
