@@ -3,25 +3,15 @@ domains in Thai and English, rebuilt only when an offer changes (the materials' 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.nlu import warm_up
-from bot.core.search import Field, SearchIndex
+from bot.core.search import CachedIndex, Field, SearchIndex
 from db.repositories import interests
 from db.repositories.interests import OfferText
 
-
-@dataclass
-class _IndexCache:
-    """The search index over open offers, rebuilt only when an offer changes."""
-
-    version: str = ""
-    index: SearchIndex[int] | None = None
-
-
-_cache = _IndexCache()
+_cache: CachedIndex[int] = CachedIndex()
 
 
 def offer_fields(text: OfferText) -> list[Field]:
@@ -35,10 +25,9 @@ def offer_fields(text: OfferText) -> list[Field]:
 
 async def offer_index(*, session: AsyncSession) -> SearchIndex[int]:
     """The index over every open offer, as of the offers' current version."""
-    await warm_up()  # the first search loads the Thai tokenizer off the event loop
-    version = await interests.offers_version(session=session)
-    if _cache.index is None or _cache.version != version:
+
+    async def documents() -> Iterable[tuple[int, Sequence[Field]]]:
         texts = await interests.open_offer_texts(session=session)
-        _cache.index = SearchIndex((text.offer_id, offer_fields(text)) for text in texts)
-        _cache.version = version
-    return _cache.index
+        return [(text.offer_id, offer_fields(text)) for text in texts]
+
+    return await _cache.get(await interests.offers_version(session=session), documents)
