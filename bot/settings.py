@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # When questions nobody at depa answered within two working days are raised with the
     # coordinators (each once): hourly in office hours.
     citybot_ticket_reminder_cron: str = "0 8-20 * * MON-FRI"
+    # depa's web dashboard (/dashboard): on unless switched off (CITYBOT_DASHBOARD=0).
+    citybot_dashboard: bool = True
+    # Signs the dashboard's session cookies; unset, a key kept in the database is used (made
+    # once, shared by every process), so sessions survive restarts either way.
+    citybot_secret_key: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ Uniques and indexes follow the access paths: identities by (channel, external id
 Everything is importable from `db.models`, as Alembic and the repositories expect.
 """
 
+from db.models.dashboard import DashboardLink, DashboardSession, SigningKey
 from db.models.messaging import (
     Announcement,
     AuditLog,
@@ -62,6 +63,8 @@ __all__ = [
     "CompetitionEntry",
     "Consent",
     "ConversationState",
+    "DashboardLink",
+    "DashboardSession",
     "Deadline",
     "Domain",
     "FaqEntry",
@@ -85,6 +88,7 @@ __all__ = [
     "ProgressUpdate",
     "Reminder",
     "SchedulerLease",
+    "SigningKey",
     "Submission",
     "Ticket",
     "TicketMessage",

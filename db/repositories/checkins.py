@@ -6,11 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import MemberStatus, OrganisationKind, Role
 from db.models import Chat, CheckinRound, Member, Organisation
+from db.repositories.dialect import conflict_insert
 
 
 async def open_round(
@@ -25,11 +25,8 @@ async def open_round(
 
     The unique (city, time) row is the lock: of two runs, one inserts and the other skips.
     """
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     statement = (
-        insert(CheckinRound)
+        conflict_insert(session, CheckinRound)
         .values(
             organisation_id=organisation_id,
             round_at=round_at,

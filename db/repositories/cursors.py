@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ChannelCursor
+from db.repositories.dialect import conflict_insert
 
 
 async def get_cursor(*, session: AsyncSession, name: str) -> str | None:
@@ -22,10 +22,9 @@ async def get_cursor(*, session: AsyncSession, name: str) -> str | None:
 
 async def save_cursor(*, session: AsyncSession, name: str, value: str, now: datetime) -> None:
     """Set cursor `name` to `value`, creating it on first save; the caller commits."""
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = conflict_insert(session, ChannelCursor).values(
+        name=name, value=value, updated_at=now
     )
-    statement = insert(ChannelCursor).values(name=name, value=value, updated_at=now)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["name"], set_={"value": value, "updated_at": now}

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import Channel, ChatKind, Language
 from db.models import Chat, Identity, Member
+from db.repositories.dialect import conflict_insert
 
 M = TypeVar("M", Chat, Identity)
 
@@ -26,9 +26,7 @@ def seen(last_seen_at: datetime | None, now: datetime) -> bool:
 
 def _insert_ignoring_conflict(session: AsyncSession, model: type[Any]) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(model).on_conflict_do_nothing()
+    return conflict_insert(session, model).on_conflict_do_nothing()
 
 
 async def _found_or_created(

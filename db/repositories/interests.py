@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -27,14 +25,10 @@ from db.models import (
     PartnershipInterest,
     PartnershipOffer,
 )
+from db.repositories.dialect import conflict_insert
 
 # Interests whose introduction has not ended: waiting for depa, or for both sides' answers.
 UNDECIDED = (InterestStatus.EXPRESSED, InterestStatus.INTRODUCING)
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def open_offer_ids(
@@ -119,11 +113,8 @@ async def record_views(
     """The member saw these offers: one row per offer and member, the first time only."""
     if not offer_ids:
         return
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     await session.execute(
-        insert(OfferView)
+        conflict_insert(session, OfferView)
         .values(
             [
                 {
@@ -155,12 +146,9 @@ async def add_interest(
     *, session: AsyncSession, offer_id: int, organisation_id: int, member_id: int, now: datetime
 ) -> PartnershipInterest | None:
     """The city's new interest; None when it has one already (two presses at once included)."""
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     interest_id = (
         await session.execute(
-            insert(PartnershipInterest)
+            conflict_insert(session, PartnershipInterest)
             .values(
                 offer_id=offer_id,
                 organisation_id=organisation_id,
