@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     citybot_ticket_reminder_cron: str = "0 8-20 * * MON-FRI"
     # depa's web dashboard (/dashboard): on unless switched off (CITYBOT_DASHBOARD=0).
     citybot_dashboard: bool = True
+    # Where this bot is served when PUBLIC_BASE_URL is unset (dashboard links from chat);
+    # `citybot serve` sets it from --host and --port.
+    citybot_serving_url: str = "http://127.0.0.1:8080"
     # Signs the dashboard's session cookies; unset, a key kept in the database is used (made
     # once, shared by every process), so sessions survive restarts either way.
     citybot_secret_key: SecretStr | None = None

@@ -22,12 +22,13 @@ DEPA_MENU = (
     "offers",
     "partners",
     "announce",
+    "dashboard",
     "deadlines",
     "materials",
     "invite",
     "calendar",
-    "lang",
     "help",
+    "lang",
     "whoami",
     "link",
 )
@@ -36,7 +37,7 @@ CITY_MENU = ("progress", "deadlines", "submit", "partners", "materials", "ask")
 # Commands offered, by role; every one is a real command of some router.
 MENU_COMMANDS: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "lang", "help"),
-    Role.EXECUTIVE: (*CITY_MENU, "invite", *ACCOUNT),
+    Role.EXECUTIVE: (*CITY_MENU, "invite", "dashboard", *ACCOUNT),
     Role.OFFICER: (*CITY_MENU, *ACCOUNT),
     Role.PARTNER: ("offer", "myoffers", "deadlines", "materials", "ask", *ACCOUNT),
     Role.COORDINATOR: DEPA_MENU,

@@ -17,6 +17,7 @@ from bot.cli import (
     announce,
     checkin,
     console,
+    dashboard,
     db,
     deadlines,
     inbox,
@@ -68,6 +69,7 @@ console.register(cli)
 seed.register(cli)
 nlu.register(cli)
 cli.add_typer(db.app, name="db")
+cli.add_typer(dashboard.app, name="dashboard")
 cli.add_typer(invite.app, name="invite")
 cli.add_typer(announce.app, name="announce")
 cli.add_typer(checkin.app, name="checkin")

@@ -27,7 +27,9 @@ def serve(
 
     if (taken := port_taken(host, port)) is not None:
         raise CommandError(taken)
-    settings = load_cli_settings()
+    settings = load_cli_settings().model_copy(
+        update={"citybot_serving_url": f"http://{host}:{port}"}
+    )
     require_sqlite_directory(settings.database_url)
     web = create_web_app(App.create(settings))
     log.info("serving on http://%s:%d (database %s)", host, port, shown_url(settings))

@@ -20,6 +20,7 @@ from bot.app import App
 from bot.channels.simulator import SimulatorChannel, simulator_routes
 from bot.core.channel import WebhookEndpoint
 from bot.web.calendar import calendar_routes
+from bot.web.dashboard import dashboard_routes
 from bot.web.fonts import font_routes
 from bot.web.health import health_routes
 
@@ -77,7 +78,12 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         finally:
             await app.close()
 
-    routes: list[BaseRoute] = [*health_routes(app), *font_routes(), *calendar_routes(app)]
+    routes: list[BaseRoute] = [
+        *health_routes(app),
+        *font_routes(),
+        *calendar_routes(app),
+        *dashboard_routes(app),
+    ]
     if app.settings.simulator_enabled:
         routes += _simulator(app)
     webhooks = {
