@@ -22,6 +22,7 @@ from bot.core.channel import WebhookEndpoint
 from bot.web.calendar import calendar_routes
 from bot.web.fonts import font_routes
 from bot.web.health import health_routes
+from bot.web.opendata import opendata_routes
 
 SIMULATOR_PATH = "/simulator"
 
@@ -77,7 +78,12 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         finally:
             await app.close()
 
-    routes: list[BaseRoute] = [*health_routes(app), *font_routes(), *calendar_routes(app)]
+    routes: list[BaseRoute] = [
+        *health_routes(app),
+        *font_routes(),
+        *calendar_routes(app),
+        *opendata_routes(app),
+    ]
     if app.settings.simulator_enabled:
         routes += _simulator(app)
     webhooks = {
