@@ -20,7 +20,7 @@ from db.base import utcnow
 from db.enums import TicketStatus
 from db.models import Organisation, Ticket
 from handlers.progress.records import progress_csv
-from handlers.questions.service import ticket_statistics_csv
+from handlers.questions.records import ticket_statistics_csv
 from handlers.submissions.service import submissions_csv
 from tests.factories import in_database
 from tests.handlers.submissions_kit import store_link
