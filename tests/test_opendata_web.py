@@ -72,6 +72,7 @@ async def test_json_and_csv_records_follow_the_schema_and_the_demo(
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/json; charset=utf-8"
     assert answer.headers["cache-control"] == "public, max-age=300"
+    assert answer.headers["access-control-allow-origin"] == "*"
     records = answer.json()
     assert len(records) == CITIES * MILESTONES
     assert all(list(record) == FIELDS for record in records)

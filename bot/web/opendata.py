@@ -50,7 +50,12 @@ def _matches(header: str | None, etag: str) -> bool:
 def _cached(request: Request, body: bytes, media_type: str) -> Response:
     """`body` with its strong ETag, or 304 without it when the client holds these bytes."""
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={MAX_AGE}"}
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={MAX_AGE}",
+        # Open data: any web page may read it (a city's own dashboard, a journalist's chart).
+        "Access-Control-Allow-Origin": "*",
+    }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(body, headers={**headers, "Content-Type": media_type})
