@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.schedules import ScheduleError, cron_trigger
+from bot.core.yamlfile import read_yaml
 
 ASYNC_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -86,6 +87,10 @@ class Settings(BaseSettings):
     # Signs the dashboard's session cookies; unset, a key kept in the database is used (made
     # once, shared by every process), so sessions survive restarts either way.
     citybot_secret_key: SecretStr | None = None
+    # The public open-data API (/api/v1/progress.json|.csv, /api/v1/datapackage.json), and the
+    # cities left out of it: comma-separated slugs of content/organisations.yaml's cities.
+    citybot_open_data: bool = True
+    citybot_open_data_withheld: str = ""
 
     @field_validator("database_url")
     @classmethod
@@ -146,10 +151,31 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _withheld_are_cities(self) -> Settings:
+        # A mistyped slug would publish the city it meant to withhold: refuse to start instead.
+        if not self.open_data_withheld:
+            return self
+        listed = read_yaml(self.content_dir / "organisations.yaml")["organisations"]
+        cities = sorted(entry["slug"] for entry in listed if entry.get("kind") == "city")
+        unknown = sorted(self.open_data_withheld - set(cities))
+        if unknown:
+            raise SettingsError(
+                f"CITYBOT_OPEN_DATA_WITHHELD: {', '.join(unknown)} is not a city "
+                f"(cities: {', '.join(cities)})"
+            )
+        return self
+
     @cached_property
     def timezone(self) -> ZoneInfo:
         """The zone used for showing times and firing schedules."""
         return ZoneInfo(self.citybot_timezone)
+
+    @property
+    def open_data_withheld(self) -> frozenset[str]:
+        """The cities kept out of the open-data API (CITYBOT_OPEN_DATA_WITHHELD)."""
+        slugs = self.citybot_open_data_withheld.split(",")
+        return frozenset(slug.strip().casefold() for slug in slugs if slug.strip())
 
     @property
     def content_dir(self) -> Path:

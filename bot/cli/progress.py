@@ -8,8 +8,6 @@ announced to the city's team as chat announces it; `citybot serve` delivers the 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +26,7 @@ from bot.cli.support import (
     parse_as_of,
     print_table,
 )
+from bot.core.csvfile import cell, csv_text
 from bot.core.texts import Texts
 from bot.delivery.announcements import push_channels
 from bot.settings import Settings
@@ -84,17 +83,6 @@ def _refusal(problem: rules.ProgressError) -> CommandError:
     return CommandError(text)
 
 
-def _cell(value: Any) -> str:
-    """A record's value as CSV and tables show it: booleans as JSON writes them, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(item) for item in value)
-    return str(value)
-
-
 @app.command("show")
 def show(
     org: Annotated[
@@ -120,11 +108,7 @@ def show(
     if output is Format.JSON:
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
     elif output is Format.CSV:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(MILESTONE_FIELDS)
-        writer.writerows([_cell(record[f]) for f in MILESTONE_FIELDS] for record in records)
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(csv_text(MILESTONE_FIELDS, records), nl=False)
     elif not records:
         typer.echo("no cities with plans; run `citybot seed`")
     else:
@@ -138,9 +122,9 @@ def _print_milestones(records: list[dict[str, Any]], settings: Settings) -> None
     for record in records:
         stamp = record["updated_at"]
         shown = local_minute(datetime.fromisoformat(stamp), settings) if stamp else ""
-        cells = [_cell(record[f]) for f in MILESTONE_FIELDS[:6]]
+        cells = [cell(record[f]) for f in MILESTONE_FIELDS[:6]]
         rows.append(
-            [*cells, "yes" if record["overdue"] else "", shown, _cell(record["updated_by"])]
+            [*cells, "yes" if record["overdue"] else "", shown, cell(record["updated_by"])]
         )
     print_table(headings, rows)
 
@@ -233,7 +217,7 @@ def behind(
         return
     fields = ("org", "reasons", "silent_days", "overdue")
     headings = ("ORG", "REASONS", "SILENT DAYS", "OVERDUE MILESTONES")
-    print_table(headings, [[_cell(record[f]) for f in fields] for record in records])
+    print_table(headings, [[cell(record[f]) for f in fields] for record in records])
 
 
 @app.command("report")

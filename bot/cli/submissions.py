@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.support import CommandError, in_session, load_cli_settings, print_table
-from handlers.submissions.service import submission_records
+from handlers.submissions.service import SUBMISSION_FIELDS, submission_records
 from handlers.submissions.stages import SubmissionError
 
 app = typer.Typer(help="Competition entries the cities have handed in.", no_args_is_help=True)
@@ -53,9 +53,8 @@ def list_submissions(
     if not records:
         typer.echo("no submissions yet")
         return
-    fields = ("org", "stage", "reference", "submitted_at", "late", "kind")
     rows = [
-        [str(record[f]).lower() if f == "late" else str(record[f]) for f in fields]
+        [str(record[f]).lower() if f == "late" else str(record[f]) for f in SUBMISSION_FIELDS]
         for record in records
     ]
-    print_table(tuple(f.upper() for f in fields), rows)
+    print_table(tuple(f.upper() for f in SUBMISSION_FIELDS), rows)

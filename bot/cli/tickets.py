@@ -28,7 +28,8 @@ from bot.seeding.reader import ContentError
 from bot.settings import Settings
 from db.enums import TicketStatus
 from handlers.questions.notices import ChatNotices
-from handlers.questions.service import Outreach, list_tickets, remind_unanswered, ticket_records
+from handlers.questions.records import ticket_records
+from handlers.questions.service import Outreach, list_tickets, remind_unanswered
 
 app = typer.Typer(help="Members' questions to depa (tickets).", no_args_is_help=True)
 

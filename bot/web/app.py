@@ -23,6 +23,7 @@ from bot.web.calendar import calendar_routes
 from bot.web.dashboard import dashboard_routes
 from bot.web.fonts import font_routes
 from bot.web.health import health_routes
+from bot.web.opendata import opendata_routes
 
 SIMULATOR_PATH = "/simulator"
 
@@ -83,6 +84,7 @@ def create_web_app(app: App, *, loops: bool = True) -> WebApp:
         *font_routes(),
         *calendar_routes(app),
         *dashboard_routes(app),
+        *opendata_routes(app),
     ]
     if app.settings.simulator_enabled:
         routes += _simulator(app)

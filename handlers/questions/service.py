@@ -7,7 +7,6 @@ used last. `remind_unanswered` is what the scheduler and `citybot tickets remind
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -354,24 +353,6 @@ async def list_tickets(
     One query however many there are (the dashboard and the CLI list hundreds).
     """
     return await tickets_with_askers(session=session, status=status)
-
-
-def ticket_records(rows: Sequence[Listed], zone: ZoneInfo) -> list[dict[str, Any]]:
-    """Tickets as the CLI and open data print them: id, org, asked_at, status, first_reply_at."""
-
-    def iso(moment: datetime | None) -> str | None:
-        return moment.astimezone(zone).isoformat() if moment is not None else None
-
-    return [
-        {
-            "id": ticket.id,
-            "org": organisation.slug,
-            "asked_at": iso(ticket.asked_at),
-            "status": ticket.status.value,
-            "first_reply_at": iso(ticket.first_reply_at),
-        }
-        for ticket, organisation, _ in rows
-    ]
 
 
 # --- the reminder --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.csvfile import csv_bytes
 from bot.delivery import notices
 from bot.delivery.notices import Compose
 from db.enums import Channel, MemberStatus, OrganisationKind, Role, SubmissionKind
@@ -384,6 +385,10 @@ async def stages_taking_entries(*, session: AsyncSession) -> StageCounts:
     return StageCounts([(d, counts.get(d.id, 0)) for d in deadlines], int(cities or 0))
 
 
+# The fields of a submission record, in the order CSV and tables show them.
+SUBMISSION_FIELDS = ("org", "stage", "reference", "submitted_at", "late", "kind")
+
+
 async def submission_records(
     *, session: AsyncSession, stage: str | None, zone: ZoneInfo
 ) -> list[dict[str, Any]]:
@@ -409,3 +414,9 @@ async def submission_records(
         }
         for row in rows
     ]
+
+
+async def submissions_csv(*, session: AsyncSession, zone: ZoneInfo) -> bytes:
+    """Every current entry as CSV (UTF-8): the dashboard's download of `submission_records`."""
+    records = await submission_records(session=session, stage=None, zone=zone)
+    return csv_bytes(SUBMISSION_FIELDS, records)
