@@ -196,3 +196,35 @@ async def all_updates(
         .order_by(ProgressUpdate.reported_at, ProgressUpdate.id)
     )
     return [(u, m, o, name) for u, m, o, name in rows]
+
+
+async def city_history(
+    *, session: AsyncSession, organisation_id: int, limit: int
+) -> list[tuple[ProgressUpdate, Milestone, str | None]]:
+    """The city's latest `limit` reports, newest first, with milestone and reporter's name."""
+    rows = await session.execute(
+        select(ProgressUpdate, Milestone, Member.display_name)
+        .join(Milestone, ProgressUpdate.milestone_id == Milestone.id)
+        .join(Plan, Milestone.plan_id == Plan.id)
+        .outerjoin(Member, ProgressUpdate.member_id == Member.id)
+        .where(Plan.organisation_id == organisation_id)
+        .order_by(ProgressUpdate.reported_at.desc(), ProgressUpdate.id.desc())
+        .limit(limit)
+    )
+    return [(u, m, name) for u, m, name in rows]
+
+
+async def update_with_city(
+    *, session: AsyncSession, update_id: int
+) -> tuple[ProgressUpdate, Organisation] | None:
+    """One report and the city it belongs to (whose pages may show its evidence), or None."""
+    row = (
+        await session.execute(
+            select(ProgressUpdate, Organisation)
+            .join(Milestone, ProgressUpdate.milestone_id == Milestone.id)
+            .join(Plan, Milestone.plan_id == Plan.id)
+            .join(Organisation, Plan.organisation_id == Organisation.id)
+            .where(ProgressUpdate.id == update_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None

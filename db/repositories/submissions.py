@@ -109,3 +109,17 @@ async def stages_of(*, session: AsyncSession, competition_id: int) -> list[Deadl
             .order_by(Deadline.position, Deadline.id)
         )
     )
+
+
+async def submission_with_city(
+    *, session: AsyncSession, submission_id: int
+) -> tuple[Submission, Organisation] | None:
+    """One submission (current or replaced) and its city, or None."""
+    row = (
+        await session.execute(
+            select(Submission, Organisation)
+            .join(Organisation, Organisation.id == Submission.organisation_id)
+            .where(Submission.id == submission_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -26,6 +26,7 @@ from db.enums import Channel, MemberStatus, MilestoneStatus, OrganisationKind, R
 from db.models import (
     Chat,
     CheckinRound,
+    Domain,
     Member,
     Milestone,
     Organisation,
@@ -142,6 +143,43 @@ def summarise(rows: Sequence[MilestoneRow], now: datetime) -> list[CitySummary]:
         )
     summaries.sort(key=lambda s: (-s.completion, -s.done, s.organisation.slug))
     return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class DomainSummary:
+    """One smart-city domain across every city: its milestones, how many done, mean percent."""
+
+    domain: Domain | None  # None: milestones the template gives no domain
+    done: int
+    total: int
+    completion: int
+
+
+def per_domain(rows: Sequence[MilestoneRow], domains: Sequence[Domain]) -> list[DomainSummary]:
+    """Completion per domain over every city's milestones, in the domains' framework order."""
+    grouped: dict[int | None, list[Milestone]] = {}
+    for row in rows:
+        grouped.setdefault(row.milestone.domain_id, []).append(row.milestone)
+    ordered: list[Domain | None] = [*domains, None]
+    summaries = []
+    for domain in ordered:
+        milestones = grouped.get(domain.id if domain is not None else None)
+        if not milestones:
+            continue
+        summaries.append(
+            DomainSummary(
+                domain=domain,
+                done=sum(m.status is MilestoneStatus.DONE for m in milestones),
+                total=len(milestones),
+                completion=round(sum(m.percent for m in milestones) / len(milestones)),
+            )
+        )
+    return summaries
+
+
+def is_silent(summary: CitySummary) -> bool:
+    """Never reported, or not for `SILENT_DAYS`: the overview flags it."""
+    return summary.days_silent is None or summary.days_silent >= SILENT_DAYS
 
 
 async def overview(*, session: AsyncSession, now: datetime) -> list[CitySummary]:
