@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import (
     broadcast,
+    dashboard,
     deadlines,
     faults,
     inbox_insert,
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Callable[[], Table]] = {
     "nlu": nlu.run,
     "partners": partners.run,
     "questions": questions.run,
+    "dashboard": dashboard.run,
 }
 COMMAND = "make bench  # = .venv/bin/python -m bench.run"
 PARTIAL_COMMAND = ".venv/bin/python -m bench.run"
