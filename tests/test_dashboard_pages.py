@@ -149,7 +149,8 @@ async def test_the_overview_charts_completion_per_domain_and_city(
     domains = page.text.split('id="chart-domains"')[1].split("</svg>")[0]
     assert domains.count('<g class="bar"') >= 2
     assert page.text.count('class="flag silent"') == 13  # every city but Khon Kaen
-    assert "/dashboard/export/progress.xlsx" in page.text
+    assert page.text.count('href="/dashboard/export/progress.xlsx"') == 1
+    assert "<title>ภาพรวม · Smart City Connect</title>" in page.text
 
 
 async def test_a_city_page_shows_its_timeline_with_evidence_to_those_allowed(
@@ -177,6 +178,24 @@ async def test_a_city_page_shows_its_timeline_with_evidence_to_those_allowed(
     second = await report(
         seeded_database, texts, clock, "pmc-established", percent=60, evidence=paper
     )
+    clock.advance(timedelta(minutes=5))
+    linked = await report(
+        seeded_database,
+        texts,
+        clock,
+        "area-plan-drafted",
+        percent=5,
+        evidence=Evidence(url="https://example.org/photos"),
+    )
+    clock.advance(timedelta(minutes=5))
+    scripted = await report(
+        seeded_database,
+        texts,
+        clock,
+        "area-plan-drafted",
+        percent=6,
+        evidence=Evidence(url="javascript:alert(1)"),
+    )
     coordinator = await register("depa", Role.COORDINATOR)
     await signed_in(client, coordinator)
     page = await client.get("/dashboard/cities/khon-kaen")
@@ -189,6 +208,10 @@ async def test_a_city_page_shows_its_timeline_with_evidence_to_those_allowed(
     assert "Somsri &lt;b&gt;" in timeline
     assert "24 พ.ย. 2569 10:00 น." in timeline and "12:00 น." in timeline
     assert "40%" in timeline and "60%" in timeline
+    link = timeline.split(f'data-update="{linked}"')[1].split("</li>")[0]
+    assert '<a href="https://example.org/photos" rel="noopener noreferrer"' in link
+    script = timeline.split(f'data-update="{scripted}"')[1].split("</li>")[0]
+    assert "<span>javascript:alert(1)</span>" in script and 'href="javascript' not in script
 
     image = await client.get(f"/dashboard/files/progress/{first}")
     assert image.status_code == 200
@@ -291,6 +314,7 @@ async def test_the_competition_grid_shows_each_citys_state(
     assert "2 จาก 14 เมือง" in grid and "1 จาก 14 เมือง" in grid
     assert f'href="/dashboard/files/submissions/{entry}"' in grid
     assert "แผน &lt;ขอนแก่น&gt;.pdf" in grid
+    assert '<a href="https://example.org/plan" rel="noopener noreferrer"' in grid
     downloaded = await client.get(f"/dashboard/files/submissions/{entry}")
     assert downloaded.status_code == 200
     assert downloaded.headers["content-type"] == "application/pdf"
