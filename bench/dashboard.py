@@ -126,6 +126,6 @@ def run() -> Table:
             "The statements per request are the same at both history lengths: the overview "
             "reads the session, the milestones with their cities and plans (their latest state "
             "is on the milestone) and the domains; a city's page reads the session, the city, "
-            "its milestones, its latest 100 reports, its current submissions and the tickets.",
+            "its milestones, its latest 100 reports, its current submissions and its tickets.",
         ],
     )

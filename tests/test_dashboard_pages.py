@@ -335,7 +335,8 @@ async def test_the_competition_grid_shows_each_citys_state(
 async def test_a_city_page_lists_its_tickets(
     client: httpx.AsyncClient, register: Register
 ) -> None:
-    """A question asked in chat shows on its city's page (escaped), and not on another's."""
+    """A question asked in chat shows on its city's page (escaped) to depa and the city's
+    executive, not on another city's page nor to another city's executive."""
     officer = await register("khon-kaen", Role.OFFICER)
     await officer.send("/ask")
     await officer.send("<b>ขอตัวอย่างแผน</b> ระบบขนส่งอัจฉริยะต้องทำอย่างไร")
@@ -347,6 +348,14 @@ async def test_a_city_page_lists_its_tickets(
     assert "&lt;b&gt;ขอตัวอย่างแผน&lt;/b&gt;" in tickets[1]
     other = await client.get("/dashboard/cities/phuket")
     assert 'id="tickets"' not in other.text
+    client.cookies.clear()
+    await signed_in(client, await register("khon-kaen", Role.EXECUTIVE))
+    own = await client.get("/dashboard/cities/khon-kaen")
+    assert "&lt;b&gt;ขอตัวอย่างแผน&lt;/b&gt;" in own.text
+    client.cookies.clear()
+    await signed_in(client, await register("phuket", Role.EXECUTIVE))
+    refused = await client.get("/dashboard/cities/khon-kaen")
+    assert refused.status_code == 403 and "ขอตัวอย่างแผน" not in refused.text
 
 
 async def test_each_export_downloads_whole_and_is_audited(

@@ -60,9 +60,13 @@ async def tickets_of_member(*, session: AsyncSession, member_id: int) -> list[Ti
 
 
 async def tickets_with_askers(
-    *, session: AsyncSession, status: TicketStatus | None = None
+    *,
+    session: AsyncSession,
+    status: TicketStatus | None = None,
+    organisation_id: int | None = None,
 ) -> list[tuple[Ticket, Organisation, Member | None]]:
-    """Tickets (of one status, or all) with the asker and their organisation, oldest first.
+    """Tickets (of one status, or all; of one organisation, or all) with the asker and their
+    organisation, oldest first.
 
     One statement however many tickets there are.
     """
@@ -74,6 +78,8 @@ async def tickets_with_askers(
     )
     if status is not None:
         query = query.where(Ticket.status == status)
+    if organisation_id is not None:
+        query = query.where(Ticket.organisation_id == organisation_id)
     return [(row[0], row[1], row[2]) for row in await session.execute(query)]
 
 

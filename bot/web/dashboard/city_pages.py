@@ -13,11 +13,11 @@ from bot.core.media import IMAGE_TYPES, MediaStore
 from bot.web.dashboard.site import Site
 from db.models import Organisation
 from db.repositories.progress import city_history, update_with_city
+from db.repositories.questions import tickets_with_askers
 from db.repositories.submissions import current_submissions, submission_with_city
 from handlers.dashboard.service import Viewer
 from handlers.progress import service as progress
 from handlers.progress.rules import ProgressError
-from handlers.questions.service import list_tickets
 
 TIMELINE_LENGTH = 100  # the latest reports; the workbook has every one
 FILE_HEADERS = {
@@ -46,11 +46,7 @@ def routes(site: Site) -> list[BaseRoute]:
                 session=session, organisation_id=organisation.id, limit=TIMELINE_LENGTH
             )
             entries = await current_submissions(session=session, organisation_id=organisation.id)
-            tickets = [
-                ticket
-                for ticket, asker_city, _ in await list_tickets(session=session)
-                if asker_city.id == organisation.id
-            ]
+            asked = await tickets_with_askers(session=session, organisation_id=organisation.id)
         return site.page(
             request,
             viewer,
@@ -59,10 +55,8 @@ def routes(site: Site) -> list[BaseRoute]:
             rows=rows,
             history=history,
             entries=entries,
-            # Everyone who may open this page (depa, the city's executives) may read the
-            # questions its people asked; the flag keeps that decision visible in one place.
-            tickets=tickets,
-            show_questions=viewer.may_see(organisation),
+            # The questions' text too: only depa and the city's executives get this far.
+            tickets=[ticket for ticket, _, _ in asked],
             images=IMAGE_TYPES,
         )
 
