@@ -31,7 +31,7 @@ from tests import media_samples
 from tests.conftest import AppFactory, Database
 from tests.factories import add_member
 from tests.handlers.progress_kit import Register
-from tests.handlers.submissions_kit import hand_in
+from tests.handlers.submissions_kit import hand_in, set_clock
 from tests.test_dashboard_signin import signed_in
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -330,6 +330,13 @@ async def test_the_competition_grid_shows_each_citys_state(
     client.cookies.clear()
     await signed_in(client, await register("khon-kaen", Role.EXECUTIVE))
     assert (await client.get(f"/dashboard/files/submissions/{entry}")).status_code == 200
+
+    set_clock(clock, "2027-03-01T09:00")  # registration closed on 26 February
+    client.cookies.clear()
+    await signed_in(client, await register("depa", Role.ADMIN))
+    later = (await client.get("/dashboard/competition")).text.split('id="competition"')[1]
+    assert later.count('data-state="overdue"') == 12  # every city but Pattaya and Phuket
+    assert later.count('data-state="not_yet"') == 13 + 14  # concept note (less Khon Kaen), plan
 
 
 async def test_a_city_page_lists_its_tickets(
