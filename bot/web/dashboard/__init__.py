@@ -10,7 +10,13 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.app import App
-from bot.web.dashboard import progress_pages, session_pages
+from bot.web.dashboard import (
+    announcement_pages,
+    partner_pages,
+    progress_pages,
+    question_pages,
+    session_pages,
+)
 from bot.web.dashboard.site import Site
 
 
@@ -19,4 +25,10 @@ def dashboard_routes(app: App) -> list[BaseRoute]:
     if not app.settings.citybot_dashboard:
         return []
     site = Site(app)
-    return [*session_pages.routes(site), *progress_pages.routes(site)]
+    return [
+        *session_pages.routes(site),
+        *progress_pages.routes(site),
+        *announcement_pages.routes(site),
+        *partner_pages.routes(site),
+        *question_pages.routes(site),
+    ]
