@@ -71,22 +71,25 @@ async def web(make_app: AppFactory, clock: FrozenClock) -> ASGIApp:
     return create_web_app(await make_app(clock=clock, **PUSHING))
 
 
+def browser(web: ASGIApp) -> Client:
+    """A browser of the web app, with a cookie jar of its own."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web), base_url="http://citybot.test"
+    )
+
+
 @pytest.fixture
 async def client(web: ASGIApp) -> AsyncIterator[Client]:
     """One browser."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=web), base_url="http://citybot.test"
-    ) as browser:
-        yield browser
+    async with browser(web) as opened:
+        yield opened
 
 
 @pytest.fixture
 async def other(web: ASGIApp) -> AsyncIterator[Client]:
-    """A second browser, with cookies of its own."""
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=web), base_url="http://citybot.test"
-    ) as browser:
-        yield browser
+    """A second browser, signed in as someone else."""
+    async with browser(web) as opened:
+        yield opened
 
 
 async def token_of(client: Client, path: str) -> str:

@@ -11,13 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from bot.delivery.announcements import push_channels
 from bot.web.dashboard import desk
 from bot.web.dashboard.site import Site
 from db.enums import TicketStatus
 from handlers.dashboard.service import Viewer
 from handlers.questions import service
-from handlers.questions.notices import ChatNotices, name_of
+from handlers.questions.notices import name_of, pushing
 from handlers.questions.service import QUESTION_MAX, QuestionError
 
 PATH = "/dashboard/questions"
@@ -29,13 +28,7 @@ def routes(site: Site) -> list[BaseRoute]:
     """`/dashboard/questions` and each ticket's reply and close."""
 
     def outreach() -> service.Outreach:
-        zone = site.services.zone
-        return service.Outreach(
-            texts=site.services.texts,
-            channels=push_channels(site.services.settings),
-            notices=ChatNotices(zone),
-            zone=zone,
-        )
+        return pushing(site.services)
 
     async def page(
         request: Request,
