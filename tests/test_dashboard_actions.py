@@ -319,7 +319,9 @@ async def test_offers_approved_and_rejected_and_an_introduction_asked_from_the_p
     assert len(await keyed(seeded_database, f"partners.intro:1:firm:m{firm_id}")) == 1
     after = await client.get("/dashboard/partners")
     assert "/dashboard/partners/interests/1/introduce" not in after.text
-    assert 'data-status="introducing"' in after.text
+    under_way = after.text.split('id="introductions"')[1]
+    assert "#1 Smart meters" in under_way
+    assert 'data-status="introducing">ถามทั้งสองฝ่ายแล้ว' in under_way
     twice = await client.post(
         "/dashboard/partners/interests/1/introduce", data={"csrf_token": csrf}
     )

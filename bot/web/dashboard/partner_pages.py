@@ -59,7 +59,7 @@ def routes(site: Site) -> list[BaseRoute]:
     async def page(
         request: Request, viewer: Viewer, *, problem: str | None = None, status: int = 200
     ) -> Response:
-        """Pending offers, then open ones with their interests."""
+        """Pending offers, open ones with their interests, interests awaiting an introduction."""
         t = desk.translator(site, viewer)
         async with site.app.sessions() as session:
             pending = await offers.pending_offers(session=session)
@@ -70,6 +70,7 @@ def routes(site: Site) -> list[BaseRoute]:
                 )
                 for summary in await offers.list_offers(session=session, status=OfferStatus.OPEN)
             ]
+            under_way = await partners.open_introductions(session=session)
         return site.page(
             request,
             viewer,
@@ -79,6 +80,7 @@ def routes(site: Site) -> list[BaseRoute]:
             done=desk.outcome(request, t, "partners_page", DONE),
             pending=pending,
             open_offers=open_offers,
+            under_way=under_way,
             describe=lambda info: offer_line(t, info),
             expressed=InterestStatus.EXPRESSED,
             reason_chars=REASON_CHARS,
