@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -81,6 +81,24 @@ async def tickets_with_askers(
     if organisation_id is not None:
         query = query.where(Ticket.organisation_id == organisation_id)
     return [(row[0], row[1], row[2]) for row in await session.execute(query)]
+
+
+async def ticket_threads(
+    *, session: AsyncSession, ticket_ids: Collection[int]
+) -> dict[int, list[tuple[TicketMessage, Member | None]]]:
+    """The messages of these tickets, each with its author, oldest first; one statement."""
+    threads: dict[int, list[tuple[TicketMessage, Member | None]]] = {i: [] for i in ticket_ids}
+    if not threads:
+        return threads
+    rows = await session.execute(
+        select(TicketMessage, Member)
+        .outerjoin(Member, TicketMessage.member_id == Member.id)
+        .where(TicketMessage.ticket_id.in_(list(threads)))
+        .order_by(TicketMessage.created_at, TicketMessage.id)
+    )
+    for message, author in rows:
+        threads[message.ticket_id].append((message, author))
+    return threads
 
 
 async def unanswered_since(*, session: AsyncSession, asked_before: datetime) -> list[Ticket]:

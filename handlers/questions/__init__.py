@@ -17,12 +17,11 @@ from bot.core.context import Context
 from bot.core.events import Event, TextReceived
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
-from bot.delivery.announcements import push_channels
 from db.enums import TicketStatus
 from db.models import Member, Organisation, Ticket
 from handlers.questions import service, views
 from handlers.questions.draft import FLOW, FLOW_TTL, Draft, Step, Unplaced
-from handlers.questions.notices import ChatNotices, name_of, org_name
+from handlers.questions.notices import name_of, org_name, pushing
 from handlers.questions.payloads import (
     AnswerBack,
     AskAct,
@@ -39,13 +38,7 @@ router.abandons(FLOW, "questions.abandoned")
 
 def outreach(ctx: Context) -> service.Outreach:
     """Where this event's notices go."""
-    zone = ctx.services.zone
-    return service.Outreach(
-        texts=ctx.services.texts,
-        channels=push_channels(ctx.services.settings),
-        notices=ChatNotices(zone),
-        zone=zone,
-    )
+    return pushing(ctx.services)
 
 
 # --- asking ------------------------------------------------------------------------------------

@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from bot.core.context import Services
 from bot.core.dates import format_datetime
 from bot.core.replies import Choice, Choices, Reply, Text
 from bot.core.texts import Translator, shorten
+from bot.delivery.announcements import push_channels
 from bot.delivery.notices import Compose
 from db.enums import Language
 from db.models import Member, Organisation
 from handlers.questions.payloads import AnswerBack, CloseTicket, ReplyPressed
-from handlers.questions.service import TicketNote
+from handlers.questions.service import Outreach, TicketNote
 
 SNIPPET_CHARS = 80
 # The buttons under a notice, in the reader's language, for a ticket.
@@ -109,3 +111,14 @@ class ChatNotices:
     def reminder(self, note: TicketNote) -> Compose:
         """ "⏰ Question #12 … has had no answer for 2 working days" with Reply."""
         return self._notice("reminder", note, reply_buttons)
+
+
+def pushing(services: Services) -> Outreach:
+    """Where ticket notices go from chat and the dashboard: every channel that pushes, in the
+    words of `ChatNotices`, working days in the deployment's zone."""
+    return Outreach(
+        texts=services.texts,
+        channels=push_channels(services.settings),
+        notices=ChatNotices(services.zone),
+        zone=services.zone,
+    )

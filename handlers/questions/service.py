@@ -7,6 +7,7 @@ used last. `remind_unanswered` is what the scheduler and `citybot tickets remind
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from db.repositories.questions import (
     faq_version,
     get_ticket,
     list_faq,
+    ticket_threads,
     tickets_of_member,
     tickets_with_askers,
     unanswered_since,
@@ -353,6 +355,14 @@ async def list_tickets(
     One query however many there are (the dashboard and the CLI list hundreds).
     """
     return await tickets_with_askers(session=session, status=status)
+
+
+Thread = list[tuple[TicketMessage, Member | None]]
+
+
+async def threads(*, session: AsyncSession, ticket_ids: Collection[int]) -> dict[int, Thread]:
+    """Each ticket's messages with their authors, oldest first (the dashboard shows them)."""
+    return await ticket_threads(session=session, ticket_ids=ticket_ids)
 
 
 # --- the reminder --------------------------------------------------------------------------------

@@ -11,10 +11,13 @@ from starlette.routing import BaseRoute
 
 from bot.app import App
 from bot.web.dashboard import (
+    announcement_pages,
     city_pages,
     competition_pages,
     export_pages,
+    partner_pages,
     progress_pages,
+    question_pages,
     session_pages,
 )
 from bot.web.dashboard.site import Site
@@ -31,4 +34,7 @@ def dashboard_routes(app: App) -> list[BaseRoute]:
         *city_pages.routes(site),
         *competition_pages.routes(site),
         *export_pages.routes(site),
+        *announcement_pages.routes(site),
+        *partner_pages.routes(site),
+        *question_pages.routes(site),
     ]

@@ -21,6 +21,9 @@ from handlers.dashboard.service import Viewer
 DEPA_NAV: tuple[tuple[str, str], ...] = (
     ("/dashboard", "overview"),
     ("/dashboard/competition", "competition"),
+    ("/dashboard/announcements", "announcements"),
+    ("/dashboard/partners", "partners"),
+    ("/dashboard/questions", "questions"),
 )
 
 Page = Callable[[Request, Viewer], Awaitable[Response]]
