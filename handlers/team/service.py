@@ -16,6 +16,8 @@ from db.repositories import audit
 from db.repositories import invites as invite_repo
 
 INVITE_VALIDITY = timedelta(days=14)
+MAX_INVITE_DAYS = 365
+MAX_INVITE_USES = 500
 # Who may create invites for which roles; executives only for their own city.
 GRANTABLE: dict[Role, frozenset[Role]] = {
     Role.EXECUTIVE: frozenset({Role.OFFICER}),
@@ -25,7 +27,8 @@ GRANTABLE: dict[Role, frozenset[Role]] = {
 
 
 class InviteRefused(Exception):
-    """The invite cannot be made: `reason` is `role_mismatch` or `not_allowed`."""
+    """The invite cannot be made or revoked: `reason` is `role_mismatch`, `not_allowed`,
+    `limits` (uses or days out of range) or `unknown`."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -58,6 +61,11 @@ async def create_invite(
     """Store a new invite code and audit it; InviteRefused when the role or creator may not."""
     if not role_fits(organisation, role):
         raise InviteRefused("role_mismatch")
+    if not (
+        1 <= max_uses <= MAX_INVITE_USES
+        and timedelta(days=1) <= valid_for <= timedelta(days=MAX_INVITE_DAYS)
+    ):
+        raise InviteRefused("limits")
     if created_by is not None and not may_invite(created_by, organisation, role):
         raise InviteRefused("not_allowed")
     invite = await invite_repo.create_invite(
@@ -84,3 +92,34 @@ async def create_invite(
         },
     )
     return invite
+
+
+async def revoke_invite(
+    *,
+    session: AsyncSession,
+    code: str,
+    now: datetime,
+    via: str,
+    revoked_by: Member | None = None,
+) -> tuple[Invite, bool]:
+    """Revoke the invite with `code` (audited): it and whether it was revoked now (False when
+    it already was); InviteRefused `unknown`, or `not_allowed` for one the member may not make.
+    """
+    invite = await invite_repo.get_invite(session=session, code=code)
+    if invite is None:
+        raise InviteRefused("unknown")
+    if revoked_by is not None:
+        organisation = await session.get_one(Organisation, invite.organisation_id)
+        if not may_invite(revoked_by, organisation, invite.role):
+            raise InviteRefused("not_allowed")
+    revoked_now = await invite_repo.revoke_invite(session=session, code=invite.code, now=now)
+    if revoked_now:
+        await audit.record(
+            session=session,
+            now=now,
+            action="invite.revoke",
+            actor_member_id=revoked_by.id if revoked_by else None,
+            target=f"invite:{invite.code}",
+            details={"role": invite.role.value, "uses": invite.uses, "via": via},
+        )
+    return invite, revoked_now

@@ -10,7 +10,13 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from bot.app import App
-from bot.web.dashboard import progress_pages, session_pages
+from bot.web.dashboard import (
+    audit_pages,
+    community_pages,
+    member_pages,
+    progress_pages,
+    session_pages,
+)
 from bot.web.dashboard.site import Site
 
 
@@ -19,4 +25,10 @@ def dashboard_routes(app: App) -> list[BaseRoute]:
     if not app.settings.citybot_dashboard:
         return []
     site = Site(app)
-    return [*session_pages.routes(site), *progress_pages.routes(site)]
+    return [
+        *session_pages.routes(site),
+        *progress_pages.routes(site),
+        *member_pages.routes(site),
+        *audit_pages.routes(site),
+        *community_pages.routes(site),
+    ]

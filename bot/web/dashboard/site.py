@@ -18,7 +18,12 @@ from db.enums import Language
 from handlers.dashboard.service import Viewer
 
 # The menu, in order: (path, text key under dashboard.nav), and who sees each entry.
-DEPA_NAV: tuple[tuple[str, str], ...] = (("/dashboard", "overview"),)
+DEPA_NAV: tuple[tuple[str, str], ...] = (
+    ("/dashboard", "overview"),
+    ("/dashboard/community", "community"),
+    ("/dashboard/members", "members"),
+    ("/dashboard/audit", "audit"),
+)
 
 Page = Callable[[Request, Viewer], Awaitable[Response]]
 
