@@ -92,7 +92,9 @@ async def page_of_entries(
     if until is not None:
         query = query.where(AuditLog.created_at < until)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    page = query.order_by(AuditLog.id.desc()).offset(offset).limit(limit)
+    page = (
+        query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).offset(offset).limit(limit)
+    )
     return list(await session.scalars(page)), int(total or 0)
 
 

@@ -1,6 +1,6 @@
 """The "big data on community needs": topics of members' questions (tickets) and free-text
-messages, by domain (the NLU's domain slot, whatever the intent) and month (the display zone), with each domain's
-frequent words (PyThaiNLP, stop words dropped).
+messages, by domain (the NLU's domain slot, whatever the intent) and month (the display zone),
+with each domain's frequent words (PyThaiNLP, stop words dropped).
 
 Only counts and words leave here, never a text: a word is shown only when several texts use
 it, so no single message can be read back from the words. Messages are the stored inbox
