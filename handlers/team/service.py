@@ -47,6 +47,25 @@ def may_invite(member: Member, organisation: Organisation, role: Role) -> bool:
     return member.role is not Role.EXECUTIVE or organisation.id == member.organisation_id
 
 
+async def _audit(
+    session: AsyncSession,
+    action: str,
+    invite: Invite,
+    by: Member | None,
+    now: datetime,
+    **details: object,
+) -> None:
+    """An invite's audit entry, by a member or (None) an operator."""
+    await audit.record(
+        session=session,
+        now=now,
+        action=action,
+        actor_member_id=by.id if by else None,
+        target=f"invite:{invite.code}",
+        details=details,
+    )
+
+
 async def create_invite(
     *,
     session: AsyncSession,
@@ -77,19 +96,17 @@ async def create_invite(
         created_by_member_id=created_by.id if created_by else None,
         now=now,
     )
-    await audit.record(
-        session=session,
-        now=now,
-        action="invite.create",
-        actor_member_id=created_by.id if created_by else None,
-        target=f"invite:{invite.code}",
-        details={
-            "organisation": organisation.slug,
-            "role": role.value,
-            "max_uses": max_uses,
-            "expires_at": invite.expires_at.isoformat(),
-            "via": via,
-        },
+    await _audit(
+        session,
+        "invite.create",
+        invite,
+        created_by,
+        now,
+        organisation=organisation.slug,
+        role=role.value,
+        max_uses=max_uses,
+        expires_at=invite.expires_at.isoformat(),
+        via=via,
     )
     return invite
 
@@ -114,12 +131,14 @@ async def revoke_invite(
             raise InviteRefused("not_allowed")
     revoked_now = await invite_repo.revoke_invite(session=session, code=invite.code, now=now)
     if revoked_now:
-        await audit.record(
-            session=session,
-            now=now,
-            action="invite.revoke",
-            actor_member_id=revoked_by.id if revoked_by else None,
-            target=f"invite:{invite.code}",
-            details={"role": invite.role.value, "uses": invite.uses, "via": via},
+        await _audit(
+            session,
+            "invite.revoke",
+            invite,
+            revoked_by,
+            now,
+            role=invite.role.value,
+            uses=invite.uses,
+            via=via,
         )
     return invite, revoked_now
