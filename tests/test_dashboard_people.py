@@ -17,7 +17,7 @@ from db.enums import Role
 from db.models import AuditLog, Invite, Member
 from db.repositories import audit
 from tests.chatdriver import ChatDriver
-from tests.conftest import AppFactory, Database
+from tests.conftest import AppFactory, Database, InviteFactory
 from tests.handlers.community_kit import MESSAGES, NOT_COUNTED, QUESTION, raise_needs
 from tests.handlers.progress_kit import Register
 from tests.test_dashboard_signin import signed_in
@@ -150,10 +150,14 @@ async def test_no_qr_code_without_a_telegram_bot_name(
 
 
 async def test_who_may_invite_whom_follows_the_chat_and_forms_need_the_csrf_token(
-    browser: httpx.AsyncClient, register: Register, seeded_database: Database
+    browser: httpx.AsyncClient,
+    register: Register,
+    make_invite: InviteFactory,
+    seeded_database: Database,
 ) -> None:
     """A coordinator may not invite an admin (403); a role the organisation lacks is 400; bad
-    numbers are 400; a form without the token is 403; none of them writes a row."""
+    numbers are 400; a form without the token is 403; none of them writes a row. Nor may a
+    coordinator revoke an admin's invite."""
     await signed_in(browser, await register("depa", Role.COORDINATOR))
     page = await browser.get("/dashboard/members")
     assert '<option value="admin">' not in page.text
@@ -184,8 +188,11 @@ async def test_who_may_invite_whom_follows_the_chat_and_forms_need_the_csrf_toke
     forged = await browser.post(post, data={"organisation": "yala", "role": "officer", **fields})
     assert forged.status_code == 403
     assert len(await invites(seeded_database)) == before
-    revoke = await browser.post("/dashboard/members/invites/AAAA2222/revoke", data={})
-    assert revoke.status_code == 403
+    admins_code = await make_invite("depa", Role.ADMIN)
+    path = f"/dashboard/members/invites/{admins_code}/revoke"
+    assert (await browser.post(path, data={})).status_code == 403  # no token
+    assert (await browser.post(path, data={"csrf_token": token})).status_code == 403  # not theirs
+    assert all(invite.revoked_at is None for invite in await invites(seeded_database))
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.ADMIN, Role.EXECUTIVE])
