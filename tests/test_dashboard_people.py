@@ -283,6 +283,7 @@ async def test_community_needs_show_counts_and_never_a_text(
     page = await browser.get("/dashboard/community")
     assert page.status_code == 200
     assert '<svg id="heat"' in page.text
+    assert "พ.ย. 2569" in page.text and "ธ.ค. 2569" in page.text  # Buddhist-Era months
     assert 'data-domain="environment" data-month="2026-11" data-count="2"' in page.text
     assert 'data-domain="environment" data-month="2026-12" data-count="1"' in page.text
     assert 'data-domain="mobility" data-month="2026-11" data-count="1"' in page.text

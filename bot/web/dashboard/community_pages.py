@@ -9,13 +9,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from bot.core.dates import format_month
 from bot.nlu.understanding import understander_for
 from bot.web.dashboard.site import Site
 from handlers.community.service import community_needs
 from handlers.dashboard.service import Viewer
 
 WINDOW = timedelta(days=366)  # a year of months
-CELL_WIDTH, CELL_HEIGHT, LABEL_WIDTH, HEAD_HEIGHT = 64, 28, 180, 28
+CELL_WIDTH, CELL_HEIGHT, LABEL_WIDTH, HEAD_HEIGHT = 72, 28, 230, 28
 
 
 def routes(site: Site) -> list[BaseRoute]:
@@ -40,6 +41,10 @@ def routes(site: Site) -> list[BaseRoute]:
             viewer,
             "community.html",
             needs=needs,
+            month_labels={
+                month: format_month(int(month[:4]), int(month[5:]), viewer.member.language)
+                for month in needs.months
+            },
             cell=(CELL_WIDTH, CELL_HEIGHT),
             label_width=LABEL_WIDTH,
             head_height=HEAD_HEIGHT,
