@@ -19,15 +19,13 @@ from bot.cli.support import (
 )
 from db.base import utcnow
 from db.models import Invite, Organisation
-from db.repositories import audit
 from db.repositories import invites as invite_repo
 from db.repositories import organisations as organisation_repo
 from db.repositories.invites import invite_state
 from handlers.team import service as team
+from handlers.team.service import MAX_INVITE_DAYS, MAX_INVITE_USES
 
 app = typer.Typer(help="Invite codes that let people register.", no_args_is_help=True)
-
-MAX_INVITE_DAYS = 365
 
 
 @app.command("create")
@@ -41,15 +39,15 @@ def create(
         ),
     ],
     uses: Annotated[
-        int, typer.Option("--uses", help="How many people may use it (1 or more).")
+        int, typer.Option("--uses", help=f"How many people may use it (1 to {MAX_INVITE_USES}).")
     ] = 1,
     days: Annotated[
         int, typer.Option("--days", help=f"Days until it expires (1 to {MAX_INVITE_DAYS}).")
     ] = 14,
 ) -> None:
     """Create an invite code; the code alone is the last line of output."""
-    if uses < 1:
-        raise CommandError(f"--uses must be 1 or more, got {uses}")
+    if not 1 <= uses <= MAX_INVITE_USES:
+        raise CommandError(f"--uses must be from 1 to {MAX_INVITE_USES}, got {uses}")
     if not 1 <= days <= MAX_INVITE_DAYS:
         raise CommandError(f"--days must be from 1 to {MAX_INVITE_DAYS}, got {days}")
     wanted = parse_role(role)
@@ -128,19 +126,12 @@ def revoke(
     now = utcnow()
 
     async def withdraw(session: AsyncSession) -> tuple[Invite, bool]:
-        invite = await invite_repo.get_invite(session=session, code=code)
-        if invite is None:
-            raise CommandError(f"no invite with code {invite_repo.normalise_code(code)!r}")
-        revoked_now = await invite_repo.revoke_invite(session=session, code=invite.code, now=now)
-        if revoked_now:
-            await audit.record(
-                session=session,
-                now=now,
-                action="invite.revoke",
-                target=f"invite:{invite.code}",
-                details={"role": invite.role.value, "uses": invite.uses, "via": "cli"},
-            )
-        return invite, revoked_now
+        try:
+            return await team.revoke_invite(session=session, code=code, now=now, via="cli")
+        except team.InviteRefused:
+            raise CommandError(
+                f"no invite with code {invite_repo.normalise_code(code)!r}"
+            ) from None
 
     invite, revoked_now = in_session(settings, withdraw)
     # Revoking twice is no mistake worth failing a script for: the invite is unusable either way.

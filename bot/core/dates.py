@@ -39,6 +39,13 @@ def format_date(moment: datetime, language: Language, zone: ZoneInfo) -> str:
     return f"{local.day} {_ENGLISH_MONTHS[local.month - 1]} {local.year}"
 
 
+def format_month(year: int, month: int, language: Language) -> str:
+    """`พ.ย. 2569` or `Nov 2026`: a month as a chart's label."""
+    if language is Language.TH:
+        return f"{_THAI_MONTHS[month - 1]} {year + BUDDHIST_ERA_OFFSET}"
+    return f"{_ENGLISH_MONTHS[month - 1]} {year}"
+
+
 def format_datetime(moment: datetime, language: Language, zone: ZoneInfo) -> str:
     """`24 พ.ย. 2569 13:05 น.` or `24 Nov 2026, 13:05`, in `zone`."""
     local = moment.astimezone(zone)

@@ -185,6 +185,14 @@ class Understander:
                 slots[kind.value] = first[kind.value]
         return Understanding(text, best, _confidence(best_score, max(second, 0.0)), slots)
 
+    def domain(self, text: str) -> str | None:
+        """The smart-city domain a message is about, whatever its intent: the domain slot
+        `understand` would give an intent that takes one (for counting what people raise)."""
+        for found in longest_first(self._slots.find_all(self.words(text))):
+            if found.phrase.kind == SlotKind.DOMAIN:
+                return found.phrase.value
+        return None
+
     def _cue_scores(self, words: Words) -> defaultdict[Intent, float]:
         """Each intent's weight of cue words found (its own longest matches)."""
         by_intent: dict[str, list[Found]] = defaultdict(list)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditLog
+from db.models import AuditLog, Member
 
 
 async def record(
@@ -68,3 +68,39 @@ async def list_entries(
 async def count_actions(*, session: AsyncSession, action: str) -> int:
     """How many entries of `action` exist."""
     return int(await session.scalar(select(func.count()).where(AuditLog.action == action)) or 0)
+
+
+async def page_of_entries(
+    *,
+    session: AsyncSession,
+    action_prefix: str | None = None,
+    actor_member_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[AuditLog], int]:
+    """One page of entries, newest first, filtered (action by prefix, actor, `since` ≤ time <
+    `until`), and how many match in all."""
+    query: Select[tuple[AuditLog]] = select(AuditLog)
+    if action_prefix:
+        query = query.where(AuditLog.action.startswith(action_prefix, autoescape=True))
+    if actor_member_id is not None:
+        query = query.where(AuditLog.actor_member_id == actor_member_id)
+    if since is not None:
+        query = query.where(AuditLog.created_at >= since)
+    if until is not None:
+        query = query.where(AuditLog.created_at < until)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    page = (
+        query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).offset(offset).limit(limit)
+    )
+    return list(await session.scalars(page)), int(total or 0)
+
+
+async def actors(*, session: AsyncSession) -> list[Member]:
+    """The members who appear in the log as actors, by id."""
+    acted = select(AuditLog.actor_member_id).where(AuditLog.actor_member_id.is_not(None))
+    return list(
+        await session.scalars(select(Member).where(Member.id.in_(acted)).order_by(Member.id))
+    )

@@ -16,6 +16,8 @@ from db.repositories import audit
 from db.repositories import invites as invite_repo
 
 INVITE_VALIDITY = timedelta(days=14)
+MAX_INVITE_DAYS = 365
+MAX_INVITE_USES = 500
 # Who may create invites for which roles; executives only for their own city.
 GRANTABLE: dict[Role, frozenset[Role]] = {
     Role.EXECUTIVE: frozenset({Role.OFFICER}),
@@ -25,7 +27,8 @@ GRANTABLE: dict[Role, frozenset[Role]] = {
 
 
 class InviteRefused(Exception):
-    """The invite cannot be made: `reason` is `role_mismatch` or `not_allowed`."""
+    """The invite cannot be made or revoked: `reason` is `role_mismatch`, `not_allowed`,
+    `limits` (uses or days out of range) or `unknown`."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -44,6 +47,25 @@ def may_invite(member: Member, organisation: Organisation, role: Role) -> bool:
     return member.role is not Role.EXECUTIVE or organisation.id == member.organisation_id
 
 
+async def _audit(
+    session: AsyncSession,
+    action: str,
+    invite: Invite,
+    by: Member | None,
+    now: datetime,
+    **details: object,
+) -> None:
+    """An invite's audit entry, by a member or (None) an operator."""
+    await audit.record(
+        session=session,
+        now=now,
+        action=action,
+        actor_member_id=by.id if by else None,
+        target=f"invite:{invite.code}",
+        details=details,
+    )
+
+
 async def create_invite(
     *,
     session: AsyncSession,
@@ -58,6 +80,11 @@ async def create_invite(
     """Store a new invite code and audit it; InviteRefused when the role or creator may not."""
     if not role_fits(organisation, role):
         raise InviteRefused("role_mismatch")
+    if not (
+        1 <= max_uses <= MAX_INVITE_USES
+        and timedelta(days=1) <= valid_for <= timedelta(days=MAX_INVITE_DAYS)
+    ):
+        raise InviteRefused("limits")
     if created_by is not None and not may_invite(created_by, organisation, role):
         raise InviteRefused("not_allowed")
     invite = await invite_repo.create_invite(
@@ -69,18 +96,49 @@ async def create_invite(
         created_by_member_id=created_by.id if created_by else None,
         now=now,
     )
-    await audit.record(
-        session=session,
-        now=now,
-        action="invite.create",
-        actor_member_id=created_by.id if created_by else None,
-        target=f"invite:{invite.code}",
-        details={
-            "organisation": organisation.slug,
-            "role": role.value,
-            "max_uses": max_uses,
-            "expires_at": invite.expires_at.isoformat(),
-            "via": via,
-        },
+    await _audit(
+        session,
+        "invite.create",
+        invite,
+        created_by,
+        now,
+        organisation=organisation.slug,
+        role=role.value,
+        max_uses=max_uses,
+        expires_at=invite.expires_at.isoformat(),
+        via=via,
     )
     return invite
+
+
+async def revoke_invite(
+    *,
+    session: AsyncSession,
+    code: str,
+    now: datetime,
+    via: str,
+    revoked_by: Member | None = None,
+) -> tuple[Invite, bool]:
+    """Revoke the invite with `code` (audited): it and whether it was revoked now (False when
+    it already was); InviteRefused `unknown`, or `not_allowed` for one the member may not make.
+    """
+    invite = await invite_repo.get_invite(session=session, code=code)
+    if invite is None:
+        raise InviteRefused("unknown")
+    if revoked_by is not None:
+        organisation = await session.get_one(Organisation, invite.organisation_id)
+        if not may_invite(revoked_by, organisation, invite.role):
+            raise InviteRefused("not_allowed")
+    revoked_now = await invite_repo.revoke_invite(session=session, code=invite.code, now=now)
+    if revoked_now:
+        await _audit(
+            session,
+            "invite.revoke",
+            invite,
+            revoked_by,
+            now,
+            role=invite.role.value,
+            uses=invite.uses,
+            via=via,
+        )
+    return invite, revoked_now

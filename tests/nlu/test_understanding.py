@@ -124,3 +124,21 @@ def test_number_words() -> None:
     assert numbers_as_digits(["หก", "สิบ", "ห้า", "เปอร์เซ็นต์"]) == ["65", "เปอร์เซ็นต์"]
     assert numbers_as_digits(["sixty", "five", "percent"]) == ["65", "percent"]
     assert Words.of(["60", " ", "เปอร์เซ็น"]).joined == "60%"
+
+
+@pytest.mark.parametrize(
+    ("text", "domain"),
+    [
+        ("ขอคำแนะนำเรื่องการจัดการขยะในชุมชน", "environment"),  # an unknown intent
+        ("how do we fund smart mobility buses", "mobility"),  # a question
+        ("อยากหาวัสดุเรื่องพลังงานแสงอาทิตย์", "energy"),
+        ("สวัสดีครับ", None),
+    ],
+)
+def test_the_domain_a_message_is_about_whatever_its_intent(
+    understander: Understander, text: str, domain: str | None
+) -> None:
+    """Community needs count topics: the domain is found even where no intent takes it."""
+    assert understander.domain(text) == domain
+    slot = understander.understand(text).slots.get("domain")
+    assert slot is None or slot == domain  # never another domain than the slot's

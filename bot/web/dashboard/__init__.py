@@ -12,9 +12,12 @@ from starlette.routing import BaseRoute
 from bot.app import App
 from bot.web.dashboard import (
     announcement_pages,
+    audit_pages,
     city_pages,
+    community_pages,
     competition_pages,
     export_pages,
+    member_pages,
     partner_pages,
     progress_pages,
     question_pages,
@@ -37,4 +40,7 @@ def dashboard_routes(app: App) -> list[BaseRoute]:
         *announcement_pages.routes(site),
         *partner_pages.routes(site),
         *question_pages.routes(site),
+        *member_pages.routes(site),
+        *audit_pages.routes(site),
+        *community_pages.routes(site),
     ]

@@ -24,6 +24,9 @@ DEPA_NAV: tuple[tuple[str, str], ...] = (
     ("/dashboard/announcements", "announcements"),
     ("/dashboard/partners", "partners"),
     ("/dashboard/questions", "questions"),
+    ("/dashboard/community", "community"),
+    ("/dashboard/members", "members"),
+    ("/dashboard/audit", "audit"),
 )
 
 Page = Callable[[Request, Viewer], Awaitable[Response]]
