@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from bot.nlu.text import compact
+from bot.nlu.vocabulary import STRONG, WEAK, Intent, Phrase, SlotKind
 from bot.seeding.competitions import load_competitions
 from bot.seeding.entry import Entry
 from bot.seeding.milestones import load_plans
@@ -20,49 +20,9 @@ from bot.seeding.organisations import load_domains, load_organisations
 from bot.seeding.reader import ContentError
 from db.enums import MilestoneStatus, OrganisationKind
 
-
-class SlotKind(StrEnum):
-    """What a slot phrase names."""
-
-    MILESTONE = "milestone"
-    DOMAIN = "domain"
-    STAGE = "stage"
-    ORG = "org"
-    STATUS = "status"
-
-
-class Intent(StrEnum):
-    """The intents `citybot nlu` names (a contract: DESIGN.md)."""
-
-    PROGRESS_UPDATE = "progress_update"
-    PROGRESS_QUERY = "progress_query"
-    DEADLINE_QUERY = "deadline_query"
-    SUBMIT_ENTRY = "submit_entry"
-    MATERIALS_SEARCH = "materials_search"
-    PARTNER_OFFER = "partner_offer"
-    PARTNER_SEARCH = "partner_search"
-    QUESTION = "question"
-    GREETING = "greeting"
-    THANKS = "thanks"
-    HELP = "help"
-    UNKNOWN = "unknown"
-
-
-STRONG = 2.0
-WEAK = 1.0
 QUESTION_MARK = "question"  # the kind of question-word phrases
 TOPIC = "topic"  # the kind of the programme's own words
 ALREADY = "already"  # the kind of words that mean done right after a milestone
-
-
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    """A compact phrase and what finding it means."""
-
-    text: str
-    kind: str  # a SlotKind value, an Intent value (a cue), or QUESTION_MARK
-    value: str  # the slot's value; for cues, the intent again
-    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

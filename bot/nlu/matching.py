@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.nlu.lexicon import Phrase
 from bot.nlu.text import Words
+from bot.nlu.vocabulary import Phrase
 
 _THAI = re.compile(r"[\u0e00-\u0e7f]")
 FREE_LENGTH = 4  # Thai phrases this long match inside a word too

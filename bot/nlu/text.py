@@ -11,8 +11,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pythainlp.util import thai_digit_to_arabic_digit, thaiword_to_num
-
 PERCENT = "%"
 PERCENT_WORDS = frozenset(
     {"เปอร์เซ็นต์", "เปอร์เซ็น", "เปอร์เซนต์", "เปอร์เซน", "เปอร์", "percent", "pct", "percents"}
@@ -39,6 +37,9 @@ _EN_TENS = {
 
 def normalise(text: str) -> str:
     """One spelling: NFC, lower case, Arabic digits, no laughter, no stretched letters."""
+    # PyThaiNLP is imported with the understander's first message, not at start-up.
+    from pythainlp.util import thai_digit_to_arabic_digit
+
     text = unicodedata.normalize("NFC", text).casefold()
     text = thai_digit_to_arabic_digit(text).translate(_IGNORED)
     text = _LAUGH.sub(" ", text)
@@ -57,6 +58,8 @@ def thai_number(word: str) -> int | None:
     """หกสิบห้า → 65; None for a word that is not a Thai number."""
     if not _THAI_NUMBER.match(word):
         return None
+    from pythainlp.util import thaiword_to_num
+
     try:
         return int(thaiword_to_num(word))
     except (ValueError, KeyError, IndexError):

@@ -21,13 +21,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from math import exp
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.imports import OnFirstUse
-from bot.nlu.lexicon import STRONG, Intent, Lexicon, SlotKind, load_lexicon
 from bot.nlu.matching import Found, PhraseIndex, longest_first
 from bot.nlu.text import Words, normalise
+from bot.nlu.vocabulary import STRONG, Intent, SlotKind
 from db.enums import MilestoneStatus
+
+if TYPE_CHECKING:  # the lexicons (and the content readers) load with the understander
+    from bot.nlu.lexicon import Lexicon
 
 THRESHOLD = 1.75  # the least score an intent needs: a strong cue, or weak ones with support
 SOCIAL = frozenset({Intent.GREETING, Intent.THANKS})
@@ -136,6 +139,8 @@ class Understander:
     @classmethod
     def from_content(cls, content_dir: Path) -> Understander:
         """The understander of `content_dir`'s lexicons (ContentError if they are wrong)."""
+        from bot.nlu.lexicon import load_lexicon
+
         return cls(load_lexicon(content_dir))
 
     def words(self, text: str) -> Words:

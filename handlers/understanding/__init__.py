@@ -18,8 +18,8 @@ from bot.core.context import Context
 from bot.core.events import TextReceived
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
-from bot.nlu.lexicon import Intent
 from bot.nlu.understanding import Understanding, understander_for
+from bot.nlu.vocabulary import Intent
 from db.enums import MilestoneStatus
 from db.models import Organisation
 from handlers.help import fallback, is_a_nod

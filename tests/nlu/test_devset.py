@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.lexicon import Intent
 from bot.nlu.understanding import Understander
+from bot.nlu.vocabulary import Intent
 from tests.nlu.devset import DEVSET, HELDOUT, load_devset, score
 
 TARGET = 0.95

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.lexicon import SlotKind, load_lexicon
+from bot.nlu.lexicon import load_lexicon
+from bot.nlu.vocabulary import SlotKind
 from bot.seeding import ContentError
 from tests.nlu.conftest import CONTENT
 

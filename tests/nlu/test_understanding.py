@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.lexicon import Intent
 from bot.nlu.text import Words, normalise, numbers_as_digits
 from bot.nlu.understanding import Understander
+from bot.nlu.vocabulary import Intent
 
 
 def test_the_issue_example(understander: Understander) -> None:
