@@ -74,7 +74,6 @@ class Bot:
 
     base_url: str
     api: FakeLineApi
-    log: Path
     codes: dict[str, str]  # invite code by role: officer (Khon Kaen), coordinator, admin (depa)
     events: LineEvents = field(default_factory=lambda: LineEvents(SystemClock()))
 
@@ -125,10 +124,13 @@ class Bot:
         return user
 
     def sign_in_link(self, user: str) -> str:
-        """The one-time link `/dashboard` sends, on this server."""
-        found = LOGIN.search(_said(self.says(user, "/dashboard")))
-        assert found is not None, "no sign-in link in the reply to /dashboard"
-        return self.base_url + found.group(0)
+        """The one-time link `/dashboard` sends: on the address `serve` listens on."""
+        said = _said(self.says(user, "/dashboard"))
+        found = LOGIN.search(said)
+        assert found is not None, f"no sign-in link in the reply to /dashboard: {said}"
+        link = self.base_url + found.group(0)
+        assert link in said, f"the link is not on {self.base_url}: {said}"
+        return link
 
     def pushed_to(self, user: str, text: str) -> Request:
         """The push or multicast that brought `text` to `user`."""
@@ -163,7 +165,7 @@ def bot(tmp_path: Path) -> Iterator[Bot]:
             for org, role in (("khon-kaen", "officer"), ("depa", "coordinator"), ("depa", "admin"))
         }
         with citybot_serve(env, tmp_path, seconds=20) as server:
-            yield Bot(server.base_url, api, server.log, codes)
+            yield Bot(server.base_url, api, codes)
         assert "Traceback" not in server.log.read_text()
 
 
@@ -215,7 +217,7 @@ def _downloaded(page: Page, name: str, into: Path) -> Path:
 
 
 def test_depa_staff_work_the_dashboard_in_the_browser(
-    bot: Bot, browser: Browser, tmp_path: Path
+    browser: Browser, bot: Bot, tmp_path: Path
 ) -> None:
     """Sign in from chat → heatmap → a city → announce for approval → approved elsewhere →
     LINE delivers it; answer a ticket → the asker's LINE gets it; XLSX and CSV downloads."""
