@@ -13,7 +13,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.citybot-installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
-PYTEST_ARGS ?=
+# Every core: each pytest-xdist worker makes its own template and test databases (uuid names).
+PYTEST_ARGS ?= -n auto
 
 # PyThaiNLP must use only what ships in its wheel and never try to download anything.
 export PYTHAINLP_OFFLINE := 1
