@@ -28,6 +28,8 @@ ROLES_BY_KIND: dict[OrganisationKind, frozenset[Role]] = {
     OrganisationKind.PARTNER: frozenset({Role.PARTNER}),
     OrganisationKind.AGENCY: frozenset({Role.COORDINATOR, Role.ADMIN}),
 }
+# A city's team: who reports its progress, submits its entries and hears of its deadlines.
+CITY_ROLES = ROLES_BY_KIND[OrganisationKind.CITY]
 
 
 class Language(StrEnum):

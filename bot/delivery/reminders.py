@@ -27,14 +27,13 @@ from bot.core.dates import in_quiet_hours
 from bot.core.texts import Texts
 from bot.delivery.notices import notify_chats, notify_members
 from bot.delivery.reminder_views import reminder_message
-from db.enums import Channel
+from db.enums import CITY_ROLES, Channel
 from db.models import Competition, Deadline, Reminder
+from db.repositories.members import active_group_chats, active_member_ids
 from db.repositories.organisations import list_cities
 from db.repositories.reminders import (
     cancel_claimed,
     claim_due_reminders,
-    team_chats,
-    team_member_ids,
 )
 from db.repositories.submissions import submitted_organisation_ids
 
@@ -102,7 +101,9 @@ async def send_due_reminders(
         tag = f"reminder:{reminder.id}"
         queued += await notify_members(
             session=session,
-            member_ids=await team_member_ids(session=session, organisation_ids=cities),
+            member_ids=await active_member_ids(
+                session=session, organisation_ids=cities, roles=CITY_ROLES
+            ),
             texts=texts,
             compose=compose,
             now=now,
@@ -111,7 +112,7 @@ async def send_due_reminders(
         )
         queued += await notify_chats(
             session=session,
-            chats=await team_chats(session=session, organisation_ids=cities),
+            chats=await active_group_chats(session=session, organisation_ids=cities),
             texts=texts,
             compose=compose,
             now=now,

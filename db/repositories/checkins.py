@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, OrganisationKind, Role
-from db.models import Chat, CheckinRound, Member, Organisation
+from db.models import CheckinRound
 from db.repositories.dialect import conflict_insert
 
 
@@ -83,44 +82,5 @@ async def silent_between(
             (CheckinRound.answered_at.is_(None)) | (CheckinRound.answered_at >= end),
         )
         .order_by(CheckinRound.silent_at, CheckinRound.id)
-    )
-    return list(rows)
-
-
-async def team_member_ids(
-    *, session: AsyncSession, organisation_id: int, roles: Collection[Role]
-) -> list[int]:
-    """The city's active members in `roles`, in the order they joined."""
-    rows = await session.scalars(
-        select(Member.id)
-        .where(
-            Member.organisation_id == organisation_id,
-            Member.status == MemberStatus.ACTIVE,
-            Member.role.in_(list(roles)),
-        )
-        .order_by(Member.id)
-    )
-    return list(rows)
-
-
-async def team_chats(*, session: AsyncSession, organisation_id: int) -> list[Chat]:
-    """The city's group chats that the bot is still in."""
-    rows = await session.scalars(
-        select(Chat).where(Chat.organisation_id == organisation_id, Chat.active.is_(True))
-    )
-    return list(rows)
-
-
-async def agency_staff_ids(*, session: AsyncSession, roles: Collection[Role]) -> list[int]:
-    """depa's active members in `roles` (the programme office's coordinators, admins)."""
-    rows = await session.scalars(
-        select(Member.id)
-        .join(Organisation, Member.organisation_id == Organisation.id)
-        .where(
-            Organisation.kind == OrganisationKind.AGENCY,
-            Member.status == MemberStatus.ACTIVE,
-            Member.role.in_(list(roles)),
-        )
-        .order_by(Member.id)
     )
     return list(rows)

@@ -7,13 +7,14 @@ chat accounts live in `identities`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import Channel
-from db.models import Identity, Member, Organisation
+from db.enums import Channel, MemberStatus, OrganisationKind, Role
+from db.models import Chat, Identity, Member, Organisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +49,51 @@ async def members_by_organisation(*, session: AsyncSession) -> list[MemberRow]:
         MemberRow(member, organisation, tuple(sorted(channels[member.id])))
         for member, organisation in found
     ]
+
+
+async def active_member_ids(
+    *, session: AsyncSession, organisation_ids: Collection[int], roles: Collection[Role]
+) -> list[int]:
+    """The active members holding one of `roles` in these organisations, in the order they
+    joined: whom a city's or a firm's notices go to."""
+    if not organisation_ids:
+        return []
+    rows = await session.scalars(
+        select(Member.id)
+        .where(
+            Member.organisation_id.in_(list(organisation_ids)),
+            Member.status == MemberStatus.ACTIVE,
+            Member.role.in_(list(roles)),
+        )
+        .order_by(Member.id)
+    )
+    return list(rows)
+
+
+async def active_group_chats(
+    *, session: AsyncSession, organisation_ids: Collection[int]
+) -> list[Chat]:
+    """The group chats of these organisations that the bot is still in."""
+    if not organisation_ids:
+        return []
+    rows = await session.scalars(
+        select(Chat)
+        .where(Chat.organisation_id.in_(list(organisation_ids)), Chat.active.is_(True))
+        .order_by(Chat.id)
+    )
+    return list(rows)
+
+
+async def agency_staff_ids(*, session: AsyncSession, roles: Collection[Role]) -> list[int]:
+    """depa's active members in `roles` (the programme office's coordinators, admins)."""
+    rows = await session.scalars(
+        select(Member.id)
+        .join(Organisation, Member.organisation_id == Organisation.id)
+        .where(
+            Organisation.kind == OrganisationKind.AGENCY,
+            Member.status == MemberStatus.ACTIVE,
+            Member.role.in_(list(roles)),
+        )
+        .order_by(Member.id)
+    )
+    return list(rows)

@@ -12,10 +12,9 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import InterestStatus, MemberStatus, OfferKind, OfferStatus, OrganisationKind, Role
+from db.enums import InterestStatus, OfferKind, OfferStatus, OrganisationKind
 from db.models import (
     Domain,
-    Member,
     OfferDomain,
     OfferTarget,
     OfferView,
@@ -193,24 +192,5 @@ async def offer_targets(*, session: AsyncSession, offer_id: int) -> list[Organis
             .join(OfferTarget, OfferTarget.organisation_id == Organisation.id)
             .where(OfferTarget.offer_id == offer_id)
             .order_by(Organisation.id)
-        )
-    )
-
-
-async def active_members(
-    *, session: AsyncSession, organisation_ids: Collection[int], roles: Collection[Role]
-) -> list[int]:
-    """The active members holding one of `roles` in the organisations of `organisation_ids`."""
-    if not organisation_ids:
-        return []
-    return list(
-        await session.scalars(
-            select(Member.id)
-            .where(
-                Member.organisation_id.in_(list(organisation_ids)),
-                Member.status == MemberStatus.ACTIVE,
-                Member.role.in_(list(roles)),
-            )
-            .order_by(Member.id)
         )
     )

@@ -9,11 +9,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, ReminderStatus, Role
-from db.models import Chat, Competition, Deadline, Member, Reminder
+from db.enums import ReminderStatus
+from db.models import Competition, Deadline, Reminder
 
 # The people of a city a competition deadline concerns.
-CITY_TEAM_ROLES = (Role.EXECUTIVE, Role.OFFICER)
 
 
 async def claim_due_reminders(
@@ -57,33 +56,3 @@ async def cancel_claimed(*, session: AsyncSession, reminder_ids: Collection[int]
             .where(Reminder.id.in_(list(reminder_ids)))
             .values(status=ReminderStatus.CANCELLED, sent_at=None)
         )
-
-
-async def team_member_ids(
-    *, session: AsyncSession, organisation_ids: Collection[int]
-) -> list[int]:
-    """The active executives and officers of these cities, each once."""
-    if not organisation_ids:
-        return []
-    rows = await session.scalars(
-        select(Member.id)
-        .where(
-            Member.organisation_id.in_(list(organisation_ids)),
-            Member.status == MemberStatus.ACTIVE,
-            Member.role.in_(CITY_TEAM_ROLES),
-        )
-        .order_by(Member.id)
-    )
-    return list(rows)
-
-
-async def team_chats(*, session: AsyncSession, organisation_ids: Collection[int]) -> list[Chat]:
-    """The group chats of these cities that the bot is still in."""
-    if not organisation_ids:
-        return []
-    rows = await session.scalars(
-        select(Chat)
-        .where(Chat.organisation_id.in_(list(organisation_ids)), Chat.active.is_(True))
-        .order_by(Chat.id)
-    )
-    return list(rows)

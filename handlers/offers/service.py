@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import notices
 from bot.delivery.notices import Compose
-from db.enums import OfferKind, OfferStatus, OrganisationKind, Role
+from db.enums import CITY_ROLES, OfferKind, OfferStatus, OrganisationKind, Role
 from db.models import Member, Organisation, PartnershipOffer
 from db.repositories import audit
+from db.repositories.members import active_member_ids
 from db.repositories.offers import (
     OfferCounts,
     OfferInfo,
-    active_members,
     add_offer,
     get_offer,
     matching_cities,
@@ -44,7 +44,6 @@ DESCRIPTION_CHARS = 1000
 URL_CHARS = 1000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 # Who in a city hears of a published offer.
-CITY_ROLES = (Role.EXECUTIVE, Role.OFFICER)
 # Offers a firm may still close: those not yet turned down or closed.
 CLOSABLE = frozenset({OfferStatus.PENDING, OfferStatus.OPEN})
 
@@ -226,7 +225,7 @@ async def pending_review(*, session: AsyncSession, offer_id: int) -> Partnership
 
 async def firm_members(*, session: AsyncSession, offer: PartnershipOffer) -> list[int]:
     """Who hears how the review went: the firm's active partners."""
-    return await active_members(
+    return await active_member_ids(
         session=session, organisation_ids=[offer.organisation_id], roles=[Role.PARTNER]
     )
 
@@ -259,7 +258,7 @@ async def approve_offer(
     )
     queued = await outreach.tell(
         session=session,
-        member_ids=await active_members(
+        member_ids=await active_member_ids(
             session=session, organisation_ids=[city.id for city in cities], roles=CITY_ROLES
         ),
         compose=outreach.notices.published(info),

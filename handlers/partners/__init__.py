@@ -16,7 +16,7 @@ from bot.core.context import Context
 from bot.core.events import Event, TextReceived
 from bot.core.replies import MAX_CHOICES, Reply, Text
 from bot.core.router import Router
-from db.enums import Role
+from db.enums import CITY_ROLES, Role
 from db.models import Domain
 from db.repositories.offers import OfferInfo
 from handlers.partners import service, views
@@ -38,7 +38,7 @@ def outreach(ctx: Context) -> service.Outreach:
 
 def is_city(ctx: Context) -> bool:
     """Whether the sender may say Interested (and their looks count as views)."""
-    return ctx.registered.role in service.CITY_ROLES
+    return ctx.registered.role in CITY_ROLES
 
 
 async def shown(ctx: Context, offers: list[OfferInfo]) -> None:

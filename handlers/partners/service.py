@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import notices
 from bot.delivery.notices import Compose
-from db.enums import InterestStatus, IntroSide, MemberStatus, OfferStatus, Role
+from db.enums import CITY_ROLES, InterestStatus, IntroSide, MemberStatus, OfferStatus, Role
 from db.models import Domain, IntroductionConsent, Member, Organisation
 from db.repositories import audit, interests
-from db.repositories.checkins import team_member_ids
 from db.repositories.interests import UNDECIDED, InterestRow
+from db.repositories.members import active_member_ids
 from db.repositories.offers import OfferInfo, offer_infos
 from db.repositories.organisations import list_domains
 from handlers.partners.rules import PartnersError, check_contact, contact_of
@@ -32,7 +32,6 @@ from handlers.partners.search import offer_index
 from handlers.progress.service import depa_coordinators
 
 PAGE_SIZE = 10  # one carousel (bot.core.replies.MAX_CARDS)
-CITY_ROLES = frozenset({Role.EXECUTIVE, Role.OFFICER})
 DEPA_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 INTRODUCED = "partners.introduced"
 
@@ -183,8 +182,8 @@ async def express_interest(
     )
     city = await session.get_one(Organisation, member.organisation_id)
     made = InterestMade(interest.id, info, city)
-    firm = await team_member_ids(
-        session=session, organisation_id=info.firm.id, roles=[Role.PARTNER]
+    firm = await active_member_ids(
+        session=session, organisation_ids=[info.firm.id], roles=[Role.PARTNER]
     )
     tag = f"partners.interest:{interest.id}"
     compose = outreach.notices.interest_to_firm(made)
@@ -238,7 +237,9 @@ async def askees(*, session: AsyncSession, row: InterestRow, side: IntroSide) ->
         first, organisation_id, role = row.offer.created_by_member_id, row.firm.id, Role.PARTNER
     if (member_id := await active(session, first)) is not None:
         return [member_id]
-    return await team_member_ids(session=session, organisation_id=organisation_id, roles=[role])
+    return await active_member_ids(
+        session=session, organisation_ids=[organisation_id], roles=[role]
+    )
 
 
 async def request_introduction(

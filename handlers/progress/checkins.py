@@ -37,16 +37,15 @@ from bot.core.dates import in_quiet_hours
 from bot.core.schedules import latest_time
 from bot.core.texts import Texts
 from bot.delivery.notices import Compose, notify_chats, notify_members
-from db.enums import Channel, MilestoneStatus, Role
+from db.enums import CITY_ROLES, Channel, MilestoneStatus, Role
 from db.models import CheckinRound, Milestone, Organisation
 from db.repositories.checkins import (
     cities_asked,
     open_round,
     rounds_waiting,
-    team_chats,
-    team_member_ids,
 )
-from handlers.progress.service import CITY_ROLES, progress_rows
+from db.repositories.members import active_group_chats, active_member_ids
+from handlers.progress.service import progress_rows
 
 DUE_SOON = timedelta(days=30)  # a milestone due within this is listed, as is an overdue one
 ROUND_GRACE = timedelta(days=1)  # a round missed for longer is left to the next one
@@ -166,13 +165,13 @@ async def run_round(
         note = CheckinNote(organisation=organisation, round=round_, milestones=milestones, now=now)
         compose = outreach.messages.ask(note)
         tag = f"checkin:{round_.id}"
-        members = await team_member_ids(
-            session=session, organisation_id=organisation.id, roles=CITY_ROLES
+        members = await active_member_ids(
+            session=session, organisation_ids=[organisation.id], roles=CITY_ROLES
         )
         queued = await _tell(session, members, compose, tag, now, outreach)
         queued += await notify_chats(
             session=session,
-            chats=await team_chats(session=session, organisation_id=organisation.id),
+            chats=await active_group_chats(session=session, organisation_ids=[organisation.id]),
             texts=outreach.texts,
             compose=compose,
             now=now,
@@ -252,12 +251,14 @@ async def _remind(
     can answer must.
     """
     organisation_id = note.organisation.id
-    members = await team_member_ids(session=session, organisation_id=organisation_id, roles=[role])
+    members = await active_member_ids(
+        session=session, organisation_ids=[organisation_id], roles=[role]
+    )
     if role is Role.OFFICER:
         compose, step = outreach.messages.remind_officers(note), "officers"
         if not members:
-            members = await team_member_ids(
-                session=session, organisation_id=organisation_id, roles=[Role.EXECUTIVE]
+            members = await active_member_ids(
+                session=session, organisation_ids=[organisation_id], roles=[Role.EXECUTIVE]
             )
     else:
         compose, step = outreach.messages.remind_executive(note), "executive"

@@ -25,7 +25,8 @@ from bot.core.texts import Texts
 from bot.delivery.notices import Compose, notify_members
 from db.enums import Channel, MilestoneStatus, Role
 from db.models import Milestone, Organisation
-from db.repositories.checkins import agency_staff_ids, silent_between
+from db.repositories.checkins import silent_between
+from db.repositories.members import agency_staff_ids
 from db.repositories.outbox import stored_keys
 from db.repositories.progress import updates_between
 from handlers.progress.service import progress_rows, summarise

@@ -22,9 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.dates import calendar_days
 from bot.delivery import notices
 from bot.delivery.notices import Compose, notify_chats, notify_members
-from db.enums import Channel, MemberStatus, MilestoneStatus, OrganisationKind, Role
+from db.enums import CITY_ROLES, Channel, MilestoneStatus, OrganisationKind, Role
 from db.models import (
-    Chat,
     CheckinRound,
     Domain,
     Member,
@@ -34,11 +33,11 @@ from db.models import (
     ProgressUpdate,
 )
 from db.repositories import audit
+from db.repositories.members import active_group_chats, active_member_ids, agency_staff_ids
 from db.repositories.progress import Evidence, MilestoneRow, milestone_rows, record_progress
 from handlers.progress.rules import ProgressError, check_note, settle
 
 SILENT_DAYS = 14  # a city with no report for this long is behind
-CITY_ROLES = frozenset({Role.EXECUTIVE, Role.OFFICER})
 
 
 # --- reading the state -----------------------------------------------------------------------
@@ -346,12 +345,8 @@ async def answer_checkins(
 
 async def tell(*, session: AsyncSession, change: Change, now: datetime, outreach: Outreach) -> int:
     """Queue the change's notices; how many messages. Each has its own idempotency key."""
-    members = await session.scalars(
-        select(Member.id).where(
-            Member.organisation_id == change.organisation.id,
-            Member.status == MemberStatus.ACTIVE,
-            Member.role.in_(CITY_ROLES),
-        )
+    members = await active_member_ids(
+        session=session, organisation_ids=[change.organisation.id], roles=CITY_ROLES
     )
     others = [m for m in members if change.author is None or m != change.author.id]
     update_id = change.update.id
@@ -371,16 +366,10 @@ async def tell(*, session: AsyncSession, change: Change, now: datetime, outreach
         channels=channels,
         tag=tag,
     )
-    chats = await session.scalars(
-        select(Chat).where(
-            Chat.organisation_id == change.organisation.id,
-            Chat.active.is_(True),
-            Chat.channel.in_(list(channels)),
-        )
-    )
+    chats = await active_group_chats(session=session, organisation_ids=[change.organisation.id])
     queued += await notify_chats(
         session=session,
-        chats=list(chats),
+        chats=chats,
         texts=texts,
         compose=compose,
         now=now,
@@ -402,15 +391,5 @@ async def tell(*, session: AsyncSession, change: Change, now: datetime, outreach
 
 async def depa_coordinators(*, session: AsyncSession) -> list[int]:
     """depa's coordinators (its admins where there are none): who hears of blocked work."""
-    rows = await session.execute(
-        select(Member.id, Member.role)
-        .join(Organisation, Member.organisation_id == Organisation.id)
-        .where(
-            Organisation.kind == OrganisationKind.AGENCY,
-            Member.status == MemberStatus.ACTIVE,
-            Member.role.in_([Role.COORDINATOR, Role.ADMIN]),
-        )
-    )
-    staff = list(rows)
-    coordinators = [member_id for member_id, role in staff if role is Role.COORDINATOR]
-    return coordinators or [member_id for member_id, _ in staff]
+    coordinators = await agency_staff_ids(session=session, roles=[Role.COORDINATOR])
+    return coordinators or await agency_staff_ids(session=session, roles=[Role.ADMIN])
