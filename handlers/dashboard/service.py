@@ -17,7 +17,7 @@ from hashlib import sha256
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, OrganisationKind, Role
+from db.enums import MemberStatus, Role
 from db.models import DashboardLink, DashboardSession, Member, Organisation, SigningKey
 from db.repositories import audit
 from db.repositories.dialect import conflict_insert
@@ -169,8 +169,6 @@ async def viewer_of(*, session: AsyncSession, token: str, now: datetime) -> View
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
     organisation = await session.get_one(Organisation, member.organisation_id)
-    if organisation.kind is OrganisationKind.PARTNER:  # a partner cannot hold a viewer's role
-        return None
     return Viewer(member, organisation, row.id, row.csrf_token)
 
 

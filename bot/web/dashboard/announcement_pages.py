@@ -300,6 +300,6 @@ def routes(site: Site) -> list[BaseRoute]:
         return desk.done(PATH, "approved" if verb == "approve" else "rejected", number)
 
     return [
-        site.route(PATH, desk.depa_only(site, announcements), ("GET", "POST")),
-        site.route(f"{PATH}/{{id:int}}/{{act}}", desk.depa_only(site, act), ("POST",)),
+        site.route(PATH, announcements, ("GET", "POST"), depa=True),
+        site.route(f"{PATH}/{{id:int}}/{{act}}", act, ("POST",), depa=True),
     ]

@@ -24,8 +24,6 @@ def routes(site: Site) -> list[BaseRoute]:
 
     async def community(request: Request, viewer: Viewer) -> Response:
         """Counts by domain × month from the stored questions and messages of the last year."""
-        if not viewer.is_depa:
-            return site.notice("forbidden", status=403, viewer=viewer)
         understander = await understander_for(site.app.settings.content_dir)
         readers = {channel: adapter.event_from for channel, adapter in site.app.adapters.items()}
         async with site.app.sessions() as session:
@@ -52,4 +50,4 @@ def routes(site: Site) -> list[BaseRoute]:
             height=HEAD_HEIGHT + CELL_HEIGHT * len(needs.domains),
         )
 
-    return [site.route("/dashboard/community", community)]
+    return [site.route("/dashboard/community", community, depa=True)]

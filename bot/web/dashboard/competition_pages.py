@@ -20,8 +20,6 @@ def routes(site: Site) -> list[BaseRoute]:
 
     async def competition(request: Request, viewer: Viewer) -> Response:
         """depa only: stages × cities; a city executive is refused (403)."""
-        if not viewer.is_depa:
-            return site.notice("depa_only", status=403, viewer=viewer)
         async with site.app.sessions() as session:
             counts = await stages_taking_entries(session=session)
             handed = {
@@ -48,4 +46,4 @@ def routes(site: Site) -> list[BaseRoute]:
             grid=grid,
         )
 
-    return [site.route("/dashboard/competition", competition)]
+    return [site.route("/dashboard/competition", competition, depa=True)]

@@ -10,32 +10,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.core.texts import Translator
-from bot.web.dashboard.site import Page, Site
+from bot.web.dashboard.site import Site
 from handlers.dashboard.service import Viewer
 
 
 def translator(site: Site, viewer: Viewer) -> Translator:
     """The viewer's words, for texts a page builds before rendering."""
     return site.services.texts.bind(viewer.member.language)
-
-
-def depa_only(site: Site, page: Page) -> Page:
-    """`page` for depa's coordinators and admins; a city executive gets 403 and why."""
-
-    async def guarded(request: Request, viewer: Viewer) -> Response:
-        if viewer.is_depa:
-            return await page(request, viewer)
-        t = translator(site, viewer)
-        return site.page(
-            request,
-            viewer,
-            "notice.html",
-            status=403,
-            heading=t("dashboard.desk.depa_only.heading"),
-            message=t("dashboard.desk.depa_only.message"),
-        )
-
-    return guarded
 
 
 def done(path: str, outcome: str, number: int) -> Response:

@@ -51,8 +51,6 @@ def routes(site: Site) -> list[BaseRoute]:
         request: Request, viewer: Viewer, *, error: str | None = None, status: int = 200
     ) -> Response:
         """Members by organisation and the invites, with a created code shown large."""
-        if not viewer.is_depa:
-            return site.notice("forbidden", status=403, viewer=viewer)
         now = site.now()
         async with site.app.sessions() as session:
             rows = await member_repo.members_by_organisation(session=session)
@@ -95,8 +93,6 @@ def routes(site: Site) -> list[BaseRoute]:
 
     async def create(request: Request, viewer: Viewer) -> Response:
         """Create an invite as the viewer (chat's rules on who may invite whom), audited."""
-        if not viewer.is_depa:
-            return site.notice("forbidden", status=403, viewer=viewer)
         form = await request.form()
         slug, role_value = form.get("organisation"), form.get("role")
         uses, days = whole(form, "uses"), whole(form, "days")
@@ -124,8 +120,6 @@ def routes(site: Site) -> list[BaseRoute]:
 
     async def revoke(request: Request, viewer: Viewer) -> Response:
         """Revoke an invite (audited): nobody else can register with it."""
-        if not viewer.is_depa:
-            return site.notice("forbidden", status=403, viewer=viewer)
         async with site.app.sessions() as session, session.begin():
             try:
                 await team.revoke_invite(
@@ -141,7 +135,7 @@ def routes(site: Site) -> list[BaseRoute]:
         return RedirectResponse(MEMBERS_PATH, status_code=303)
 
     return [
-        site.route(MEMBERS_PATH, show),
-        site.route(f"{MEMBERS_PATH}/invites", create, ("POST",)),
-        site.route(f"{MEMBERS_PATH}/invites/{{code}}/revoke", revoke, ("POST",)),
+        site.route(MEMBERS_PATH, show, depa=True),
+        site.route(f"{MEMBERS_PATH}/invites", create, ("POST",), depa=True),
+        site.route(f"{MEMBERS_PATH}/invites/{{code}}/revoke", revoke, ("POST",), depa=True),
     ]

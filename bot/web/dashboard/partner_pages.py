@@ -139,9 +139,7 @@ def routes(site: Site) -> list[BaseRoute]:
         return await page(request, viewer)
 
     return [
-        site.route(PATH, desk.depa_only(site, partnerships)),
-        site.route(f"{PATH}/offers/{{id:int}}/{{act}}", desk.depa_only(site, review), ("POST",)),
-        site.route(
-            f"{PATH}/interests/{{id:int}}/introduce", desk.depa_only(site, introduce), ("POST",)
-        ),
+        site.route(PATH, partnerships, depa=True),
+        site.route(f"{PATH}/offers/{{id:int}}/{{act}}", review, ("POST",), depa=True),
+        site.route(f"{PATH}/interests/{{id:int}}/introduce", introduce, ("POST",), depa=True),
     ]

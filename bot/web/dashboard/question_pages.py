@@ -101,6 +101,6 @@ def routes(site: Site) -> list[BaseRoute]:
         return await page(request, viewer)
 
     return [
-        site.route(PATH, desk.depa_only(site, questions)),
-        site.route(f"{PATH}/{{id:int}}/{{act}}", desk.depa_only(site, act), ("POST",)),
+        site.route(PATH, questions, depa=True),
+        site.route(f"{PATH}/{{id:int}}/{{act}}", act, ("POST",), depa=True),
     ]

@@ -3,7 +3,6 @@ the notice pages (not found, forbidden, why a link failed)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.app import App
-from bot.web.dashboard.auth import Keys, signed_in
+from bot.web.dashboard.auth import Keys, Page, signed_in
 from bot.web.dashboard.pages import Pages
 from db.enums import Language
 from handlers.dashboard.service import Viewer
@@ -28,8 +27,6 @@ DEPA_NAV: tuple[tuple[str, str], ...] = (
     ("/dashboard/members", "members"),
     ("/dashboard/audit", "audit"),
 )
-
-Page = Callable[[Request, Viewer], Awaitable[Response]]
 
 
 class Site:
@@ -86,6 +83,21 @@ class Site:
             current="",
         )
 
-    def route(self, path: str, page: Page, methods: tuple[str, ...] = ("GET",)) -> Route:
-        """A route to `page` for signed-in viewers (POSTs checked for the CSRF token)."""
+    def route(
+        self, path: str, page: Page, methods: tuple[str, ...] = ("GET",), *, depa: bool = False
+    ) -> Route:
+        """A route to `page` for signed-in viewers (POSTs checked for the CSRF token); with
+        `depa`, for depa's coordinators and admins only (a city executive gets 403 and why)."""
+        if depa:
+            page = self._depa_only(page)
         return Route(path, signed_in(self.app, self.keys, page), methods=list(methods))
+
+    def _depa_only(self, page: Page) -> Page:
+        """`page`, refusing anyone but depa staff."""
+
+        async def guarded(request: Request, viewer: Viewer) -> Response:
+            if not viewer.is_depa:
+                return self.notice("depa_only", status=403, viewer=viewer)
+            return await page(request, viewer)
+
+        return guarded
