@@ -291,6 +291,7 @@ class App:
             adapters=adapters,
             clock=services.clock,
             on_replies_queued=outbox.wake,
+            hand_over=outbox.hand_over,
             on_dead_letter=partial(inbox_dead_letter, services),
             retries=InboxRetries(max_attempts=settings.citybot_inbox_max_attempts),
         )
@@ -336,6 +337,7 @@ class App:
         if self._tasks:
             return 0
         handled = await self.inbox.process_available([channel])
+        await self.outbox.sent()
         return handled + await self.outbox.deliver_due([channel])
 
     async def start(self, *, loops: bool = True) -> None:
@@ -367,6 +369,7 @@ class App:
             for task in running:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+        await self.outbox.sent()
         for adapter in self.adapters.values():
             await adapter.close()
         await self.engine.dispose()
@@ -374,7 +377,9 @@ class App:
     async def drain(self, rounds: int = 50) -> None:
         """Process the inbox and send the outbox until neither has anything due now."""
         for _ in range(rounds):
-            if not await self.inbox.process_available() + await self.outbox.deliver_due():
+            handled = await self.inbox.process_available()
+            await self.outbox.sent()
+            if not handled + await self.outbox.deliver_due():
                 return
 
     async def check_database(self) -> None:

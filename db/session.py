@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from sqlalchemy import event
@@ -34,6 +38,28 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     return create_async_engine(url, **kwargs)
+
+
+# Each engine's turns, with the event loop they belong to (an engine may outlive a loop).
+_TURNS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def write_turn(engine: AsyncEngine) -> AbstractAsyncContextManager[object]:
+    """A turn to write, for this process's busiest writers (the inbox's store and its batches).
+
+    SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
+    busy handler in steps of up to 100 ms. Queued here instead, the next writer starts the
+    moment the last one commits. PostgreSQL locks rows, not the database: no turns.
+    """
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    loop = asyncio.get_running_loop()
+    held = _TURNS.get(engine)
+    if held is None or held[0] is not loop:
+        held = _TURNS[engine] = (loop, asyncio.Lock())
+    return held[1]
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,16 +15,14 @@ from db.repositories.inbox import (
     InboxItem,
     claim_pending,
     commit_events,
-    delete_by_key,
-    get_event,
     mark_dead,
     mark_done,
     renew_claims,
     requeue_stale,
     retry_later,
-    revive,
     store_events,
 )
+from db.repositories.stored_events import delete_by_key, get_event, revive
 from tests.conftest import Database
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -282,3 +280,53 @@ async def test_postgres_claim_skips_rows_locked_by_another_worker(database: Data
 
     assert [event.event_key for event in held] == ["s0", "s1"]
     assert [event.event_key for event in taken] == ["s2", "s3"]
+
+
+def _said(key: str, chat: str, seconds_ago: float) -> InboxItem:
+    return InboxItem(
+        event_key=key,
+        payload={"type": "message"},
+        occurred_at=NOW - timedelta(seconds=seconds_ago),
+        chat_key=chat,
+    )
+
+
+async def test_a_backlog_is_claimed_fresh_first_yet_each_chat_in_order(
+    session: AsyncSession,
+) -> None:
+    """Past a reply window, events wait behind fresh ones; an older event of a fresh one's chat
+    is taken along with it, so no chat is answered out of order."""
+    await store_events(
+        session=session,
+        channel=Channel.LINE,
+        events=[
+            _said("stale-a", "chat-a", 60),
+            _said("stale-b", "chat-b", 50),
+            _said("fresh-b", "chat-b", 5),
+            _said("fresh-c", "chat-c", 2),
+        ],
+        now=NOW,
+    )
+    await session.commit()
+
+    window = {Channel.LINE: NOW - timedelta(seconds=25)}
+    first = await claim_pending(session=session, limit=2, now=NOW, stale_before=window)
+    second = await claim_pending(session=session, limit=2, now=NOW, stale_before=window)
+
+    assert [event.event_key for event in first] == ["stale-b", "fresh-b", "fresh-c"]
+    assert [event.event_key for event in second] == ["stale-a"]
+    assert {event.status for event in first + second} == {InboxStatus.PROCESSING}
+
+
+async def test_without_a_reply_window_the_oldest_go_first(session: AsyncSession) -> None:
+    """A channel without reply tokens keeps plain arrival order."""
+    await store_events(
+        session=session,
+        channel=Channel.TELEGRAM,
+        events=[_said("old", "c1", 60), _said("new", "c2", 1)],
+        now=NOW,
+    )
+    await session.commit()
+    window = {Channel.LINE: NOW - timedelta(seconds=25)}
+    claimed = await claim_pending(session=session, limit=1, now=NOW, stale_before=window)
+    assert [event.event_key for event in claimed] == ["old"]

@@ -6,6 +6,7 @@ import shutil
 import signal
 import socket
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,9 +14,13 @@ import pytest
 from sqlalchemy.pool import QueuePool
 
 from bot.app import App
+from bot.core.clock import FrozenClock
 from bot.settings import load_settings
 from bot.web import create_web_app
 from bot.web.port import port_taken
+from db.enums import Channel
+from db.repositories.inbox import InboxItem, commit_events
+from db.session import create_engine
 from tests.conftest import POSTGRES_URL
 from tests.serving import CITYBOT, citybot_serve, clean_env, free_port, run_process, web_client
 
@@ -35,7 +40,29 @@ async def test_readyz_is_ready_when_the_database_answers(database_url: str) -> N
     async with web_client(load_settings(database_url=database_url)) as client:
         response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "backlog": {"pending": 0, "oldest_seconds": 0.0}}
+
+
+async def test_readyz_tells_the_backlog_and_how_long_its_oldest_has_waited(
+    database_url: str,
+) -> None:
+    """Events acknowledged and not handled yet (no channel runs the inbox here) are counted,
+    with the age of the oldest, so an operator sees a bot falling behind."""
+    clock = FrozenClock(datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+    engine = create_engine(database_url)
+    try:
+        for key, at in (("old", clock.now()), ("new", clock.now() + timedelta(seconds=20))):
+            await commit_events(
+                engine=engine, channel=Channel.CONSOLE, events=[InboxItem(key, {})], now=at
+            )
+    finally:
+        await engine.dispose()
+    clock.advance(timedelta(seconds=30))
+    settings = load_settings(database_url=database_url, citybot_simulator=False)
+    async with web_client(settings, clock) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["backlog"] == {"pending": 2, "oldest_seconds": 30.0}
 
 
 async def test_readyz_is_503_when_the_sqlite_directory_is_missing(tmp_path: Path) -> None:

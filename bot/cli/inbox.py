@@ -13,7 +13,7 @@ from bot.cli.support import CommandError, in_session, load_cli_settings, local_m
 from bot.core.dead_letters import NotDead, retry_dead_letter
 from db.base import utcnow
 from db.models import InboundEvent
-from db.repositories import inbox as inbox_repo
+from db.repositories import stored_events
 
 app = typer.Typer(help="Incoming messages that could not be handled.", no_args_is_help=True)
 
@@ -37,7 +37,7 @@ def dead(
     """List the incoming messages set aside after their last try failed, oldest first."""
     settings = load_cli_settings()
     found: list[InboundEvent] = in_session(
-        settings, lambda session: inbox_repo.dead_events(session=session)
+        settings, lambda session: stored_events.dead_events(session=session)
     )
     if output is Format.JSON:
         typer.echo(json.dumps([_as_json(row) for row in found], ensure_ascii=False, indent=2))

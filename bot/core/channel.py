@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -150,6 +151,15 @@ class EnrichingAdapter(Protocol):
 
     async def enrich(self, event: Event) -> Event:
         """`event` completed from the platform's API, off the webhook path; as is on failure."""
+
+
+@runtime_checkable
+class ReplyWindow(Protocol):
+    """An adapter whose answers are cheap only for a while (LINE's reply token)."""
+
+    @property
+    def reply_window(self) -> timedelta:
+        """How long after an event its answer goes the cheap way; older ones wait their turn."""
 
 
 @runtime_checkable

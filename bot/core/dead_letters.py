@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.enums import InboxStatus
 from db.models import InboundEvent
-from db.repositories import audit
-from db.repositories import inbox as inbox_repo
+from db.repositories import audit, stored_events
 
 
 class NotDead(LookupError):
@@ -22,7 +21,7 @@ class NotDead(LookupError):
 
 async def retry_dead_letter(*, session: AsyncSession, event_id: int, now: datetime) -> None:
     """Put dead event `event_id` back in the queue with fresh tries; audited. NotDead if not."""
-    if not await inbox_repo.revive(session=session, event_id=event_id):
+    if not await stored_events.revive(session=session, event_id=event_id):
         row = await session.get(InboundEvent, event_id)
         if row is None:
             raise NotDead(f"no inbox event has id {event_id}")

@@ -19,13 +19,11 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.accounts import CHAT_EVENTS, Known, known_for, platform_language
 from bot.core.context import ChatContext, Context, Services
 from bot.core.events import (
     ChatMoved,
     Event,
-    JoinedGroup,
-    LeftGroup,
-    MembersChanged,
     TextReceived,
     Unfollowed,
 )
@@ -37,13 +35,16 @@ from db.enums import Language, MemberStatus
 from db.models import Chat, ConversationState, Identity, Member
 from db.repositories import audit
 from db.repositories.conversations import load_state
-from db.repositories.identities import ensure_chat, ensure_identity, move_chat, seen
+from db.repositories.identities import (
+    ensure_chat,
+    ensure_identity,
+    move_chat,
+    seen,
+)
 from db.repositories.outbox import readdress
 
 log = logging.getLogger(__name__)
 
-# Events about a group itself: answered even without a sender, in the group.
-CHAT_EVENTS = (JoinedGroup, LeftGroup, MembersChanged)
 # The column sizes of what is stored from an event (db/models/people.py).
 ID_LIMIT = 128
 NAME_LIMIT = 200
@@ -51,17 +52,6 @@ NAME_LIMIT = 200
 
 class InvalidEvent(ValueError):
     """An event whose ids cannot be stored: trying again will not make it readable."""
-
-
-def platform_language(hint: object) -> Language | None:
-    """Our language for a platform's hint such as `en-US` or `th`; None when we have no match.
-
-    Total: a hint that is not text (a boolean in a malformed update) is no hint.
-    """
-    if not isinstance(hint, str) or not hint:
-        return None
-    primary = hint.replace("_", "-").split("-", 1)[0].casefold()
-    return Language(primary) if primary in {lang.value for lang in Language} else None
 
 
 def _name(value: object) -> str | None:
@@ -144,6 +134,27 @@ class DispatchHooks(Protocol):
         """
 
 
+class BatchHooks(Protocol):
+    """What the inbox adds around handling a batch of events in one transaction."""
+
+    async def begin(self, session: AsyncSession) -> None:
+        """Take the stored events for handling: the transaction's first statement (a write)."""
+
+    def holds(self, index: int) -> bool:
+        """Whether event `index` is still ours to handle (after `begin`)."""
+
+    def handled(self, index: int, event: Event, replies: list[Reply]) -> None:
+        """Event `index` was handled (its savepoint released): keep its replies for `finish`."""
+
+    async def failed(
+        self, session: AsyncSession, index: int, event: Event | None, error: Exception
+    ) -> None:
+        """Event `index` failed (its savepoint rolled back): record it in the transaction."""
+
+    async def finish(self, session: AsyncSession) -> None:
+        """Settle the handled events and queue their replies, just before the commit."""
+
+
 class Dispatcher:
     """Turns events into replies through the routers, one transaction per event."""
 
@@ -196,32 +207,77 @@ class Dispatcher:
                         return []
             return self.apology(checked_event) if checked_event is not None else []
 
-    async def _dispatch(self, session: AsyncSession, event: Event) -> list[Reply]:
+    async def handle_batch(self, events: Sequence[Event], hooks: BatchHooks) -> None:
+        """Handle `events` in order in one transaction, each in a savepoint of its own.
+
+        One commit for the batch, and the accounts, chats and members it needs read together;
+        a failing event rolls back only its savepoint and is recorded through `hooks`, the
+        others go on. An error outside any one event (the database gone, the commit refused)
+        propagates with nothing committed: the caller then handles the events one by one.
+        """
+        async with self._sessions() as session, session.begin():
+            await hooks.begin(session)
+            ready: list[tuple[int, Event]] = []
+            for index, event in enumerate(events):
+                if not hooks.holds(index):
+                    continue
+                try:
+                    ready.append((index, checked(event)))
+                except InvalidEvent as error:
+                    log.warning("handling %s failed: %s", type(event).__name__, error)
+                    await hooks.failed(session, index, None, error)
+            known = await known_for(
+                session, [event for _, event in ready], self.services.clock.now()
+            )
+            for index, event in ready:
+                try:
+                    async with session.begin_nested():
+                        replies = await self._dispatch(session, event, known)
+                except Exception as error:
+                    log.exception(
+                        "handling %s from %s failed", type(event).__name__, event.channel.value
+                    )
+                    known.forget()
+                    await hooks.failed(session, index, event, error)
+                    continue
+                hooks.handled(index, event, replies)
+            await hooks.finish(session)
+
+    async def _dispatch(
+        self, session: AsyncSession, event: Event, known: Known | None = None
+    ) -> list[Reply]:
         now = self.services.clock.now()
+        known = known or Known()
         if isinstance(event, ChatMoved):
             await self._follow_move(session, event, now)
+            known.forget()  # a chat changed its id
             return []  # bookkeeping, whoever (even an anonymous admin) caused it
         if event.user is None:
             if isinstance(event, CHAT_EVENTS):
-                return await self._chat_event(session, event, now)
+                return await self._chat_event(session, event, now, known)
             return []  # nothing to answer to (a reaction, the bot's account suspended…)
-        identity, _ = await ensure_identity(
-            session=session,
-            channel=event.channel,
-            external_id=event.user.external_id,
-            language=platform_language(event.user.language),
-            now=now,
-        )
+        identity = known.identities.get((event.channel, event.user.external_id))
+        if identity is None:
+            identity, _ = await ensure_identity(
+                session=session,
+                channel=event.channel,
+                external_id=event.user.external_id,
+                language=platform_language(event.user.language),
+                now=now,
+            )
         if isinstance(event, Unfollowed):
             identity.blocked = True
         elif identity.blocked:
             identity.blocked = False  # any event but unfollow means the account is reachable
-        chat = await self._chat(session, event, now)
-        member = await self._member(session, identity)
+        chat = await self._chat(session, event, now, known)
+        member = await self._member(session, identity, known)
         moved = member is not None and member.last_channel != event.channel
         if member is not None and (moved or seen(member.last_seen_at, now)):
             member.last_channel, member.last_seen_at = event.channel, now
-        state_row = await load_state(session=session, identity_id=identity.id, now=now)
+        if identity.id in known.states:
+            state_row = known.states[identity.id]
+        else:
+            state_row = await load_state(session=session, identity_id=identity.id, now=now)
         match = find_route(
             self._routers,
             event,
@@ -245,14 +301,17 @@ class Dispatcher:
             sender_name=event.user.display_name,
         )
         context = replace(context, run_command=partial(self._run_command, event, context, member))
-        notice = await self._abandon(context, state_row, match.route.kind)
-        if not match.route.access.allows(member):
-            key = "auth.register_first" if member is None else "auth.denied"
-            return [*notice, Text(text=context.t(key))]
-        # A choice handler takes the button's parsed payload; every other handler the event.
-        subject = match.payload if match.payload is not None else event
-        replies: list[Reply] = await match.route.handler(subject, context)
-        return [*notice, *replies]
+        try:
+            notice = await self._abandon(context, state_row, match.route.kind)
+            if not match.route.access.allows(member):
+                key = "auth.register_first" if member is None else "auth.denied"
+                return [*notice, Text(text=context.t(key))]
+            # A choice handler takes the button's parsed payload; every other handler the event.
+            subject = match.payload if match.payload is not None else event
+            replies: list[Reply] = await match.route.handler(subject, context)
+            return [*notice, *replies]
+        finally:
+            known.states[identity.id] = context.state.row  # what the next event of theirs sees
 
     async def _run_command(
         self, event: Event, context: Context, member: Member | None, name: str, args: str
@@ -283,12 +342,14 @@ class Dispatcher:
         await context.state.clear()
         return [Text(text=context.t(key))]
 
-    async def _chat_event(self, session: AsyncSession, event: Event, now: datetime) -> list[Reply]:
+    async def _chat_event(
+        self, session: AsyncSession, event: Event, now: datetime, known: Known
+    ) -> list[Reply]:
         """A group event that names nobody: no identity is made up for it, the group answers.
 
         Thai, the programme's language: nothing stored about a group says otherwise.
         """
-        chat = await self._chat(session, event, now)
+        chat = await self._chat(session, event, now, known)
         handler = find_chat_route(self._routers, event)
         if handler is None:
             return []
@@ -298,7 +359,10 @@ class Dispatcher:
         return await handler(event, context)
 
     @staticmethod
-    async def _chat(session: AsyncSession, event: Event, now: datetime) -> Chat:
+    async def _chat(session: AsyncSession, event: Event, now: datetime, known: Known) -> Chat:
+        chat = known.chats.get((event.channel, event.chat.external_id))
+        if chat is not None:
+            return chat
         return await ensure_chat(
             session=session,
             channel=event.channel,
@@ -333,8 +397,10 @@ class Dispatcher:
             )
 
     @staticmethod
-    async def _member(session: AsyncSession, identity: Identity) -> Member | None:
+    async def _member(session: AsyncSession, identity: Identity, known: Known) -> Member | None:
         if identity.member_id is None:
             return None
-        member = await session.get(Member, identity.member_id)
+        member = known.members.get(identity.member_id) or await session.get(
+            Member, identity.member_id
+        )
         return member if member is not None and member.status is MemberStatus.ACTIVE else None

@@ -15,174 +15,66 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.channel import (
-    AcknowledgingAdapter,
     ChannelAdapter,
     EnrichingAdapter,
+    ReplyWindow,
     UnreadableEvent,
 )
 from bot.core.clock import Clock
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import Event
+from bot.core.events import ChatMoved, Event, FileReceived
 from bot.core.failures import InboxRetries, describe, is_transient, stop_if_cancelled
-from bot.core.replies import Reply, reply_to_data
+from bot.core.settling import (
+    STOPPED,
+    STOPPED_KIND,
+    BatchHooks,
+    DeadLetterAlert,
+    HandOver,
+    InboxHooks,
+    Settler,
+    no_alert,
+)
 from db.enums import Channel
 from db.models import InboundEvent
 from db.repositories import inbox as inbox_repo
 from db.repositories.inbox import InboxItem
-from db.repositories.outbox import enqueue
+from db.session import write_turn
 
 log = logging.getLogger(__name__)
+
+# Events handled one per transaction, beside the batch: a file is fetched from the platform
+# (seconds, perhaps, that the batch's transaction would wait), a chat's move renames rows.
+ALONE = (FileReceived, ChatMoved)
+
+# A batch lasts about this long (see `_batch_limit`), and takes at least MIN_BATCH events.
+BATCH_SECONDS = 0.010
+MIN_BATCH = 4
+EVENT_SECONDS_GUESS = 0.0005  # until the first batch tells
+
+# How often the backlog is logged while there is one.
+BACKLOG_LOG_SECONDS = 10.0
 
 # How long a claim on an event lasts unless its worker renews it (every third of it, while it
 # works): a killed process's events are taken back this long after its last renewal.
 CLAIM_LEASE = timedelta(seconds=15)
 
 
-def reply_payload(replies: Sequence[Reply], context: Mapping[str, Any]) -> dict[str, Any]:
-    """How replies and the adapter's reply context are stored in an outbox row."""
-    return {"replies": [reply_to_data(r) for r in replies], "context": dict(context)}
+class Average:
+    """An exponentially weighted moving average: recent batches count most."""
 
+    def __init__(self, first: float, weight: float = 0.2) -> None:
+        self.value = first
+        self._weight = weight
 
-# Tells the admins an event was set aside, inside the transaction that sets it aside: the
-# session, what kind of failure (one alert an hour per kind) and the reason in full.
-DeadLetterAlert = Callable[[AsyncSession, str, str], Awaitable[None]]
-# What a recovered row's failure says: nothing raised, the process holding it went away.
-STOPPED_KIND = "WorkerStopped"
-STOPPED = f"{STOPPED_KIND}: the process handling it stopped before it finished"
-
-
-async def _no_alert(_session: AsyncSession, _kind: str, _reason: str) -> None:
-    """No admins to tell (tests and tools that run the inbox without the app)."""
-
-
-class _Settler:
-    """Queues an event's answer and decides what a failure means: wait, try again, or give up."""
-
-    def __init__(
-        self,
-        clock: Clock,
-        retries: InboxRetries,
-        alert: DeadLetterAlert,
-        apology: Callable[[Event], list[Reply]],
-    ) -> None:
-        self.clock = clock
-        self.retries = retries
-        self._alert = alert
-        self._apology = apology
-
-    async def queue(
-        self,
-        session: AsyncSession,
-        row: InboundEvent,
-        adapter: ChannelAdapter,
-        event: Event,
-        replies: list[Reply],
-        *,
-        kind: str = "reply",
-    ) -> bool:
-        """Queue `replies` to `event`'s chat, once per event and `kind`; True if queued now.
-
-        The apology has a kind of its own: an event an operator revives after it died still
-        gets its real answer, under the `reply` key the apology did not take.
-        """
-        if not replies and not (
-            isinstance(adapter, AcknowledgingAdapter) and adapter.needs_acknowledgement(event)
-        ):
-            return False
-        return await enqueue(
-            session=session,
-            channel=row.channel,
-            recipients=[event.chat.external_id],
-            payload=reply_payload(replies, adapter.reply_context(event)),
-            idempotency_key=f"{kind}:{row.channel.value}:{row.event_key}",
-            now=self.clock.now(),
-        )
-
-    async def failure(
-        self,
-        session: AsyncSession,
-        row: InboundEvent,
-        adapter: ChannelAdapter | None,
-        event: Event | None,
-        error: Exception,
-    ) -> bool:
-        """Record `error` on the claimed row; True when the apology was queued (it died)."""
-        reason, now = describe(error), self.clock.now()
-        if is_transient(error):
-            wait = self.retries.delay(row.attempts)
-            log.warning("inbox: event %s waits %s after %s", row.event_key, wait, reason)
-            await inbox_repo.retry_later(
-                session=session, event=row, error=reason, failures=row.failures, at=now + wait
-            )
-            return False
-        failures = row.failures + 1
-        if not self.retries.exhausted(failures):
-            wait = self.retries.delay(failures)
-            log.warning(
-                "inbox: event %s failed (%d of %d tries), again in %s: %s",
-                row.event_key,
-                failures,
-                self.retries.max_attempts,
-                wait,
-                reason,
-            )
-            await inbox_repo.retry_later(
-                session=session, event=row, error=reason, failures=failures, at=now + wait
-            )
-            return False
-        return await self.give_up(
-            session, row, adapter, event, type(error).__name__, reason, failures
-        )
-
-    async def give_up(
-        self,
-        session: AsyncSession,
-        row: InboundEvent,
-        adapter: ChannelAdapter | None,
-        event: Event | None,
-        kind: str,
-        reason: str,
-        failures: int,
-    ) -> bool:
-        """Set the row aside as dead: one apology to its sender, if known; the admins told."""
-        if not await inbox_repo.mark_dead(
-            session=session, event=row, error=reason, failures=failures, now=self.clock.now()
-        ):
-            return False  # the claim was lost: whoever holds it now decides
-        log.error("inbox: event %s (%s) is dead: %s", row.event_key, row.channel, reason)
-        await self._alert(session, kind, reason)
-        if event is None or adapter is None:
-            return False  # unreadable: nobody to apologise to
-        return await self.queue(session, row, adapter, event, self._apology(event), kind="apology")
-
-
-class _InboxHooks:
-    """Claim, deliver and fail one stored event inside the dispatcher's transaction."""
-
-    def __init__(self, row: InboundEvent, adapter: ChannelAdapter, settler: _Settler) -> None:
-        self._row = row
-        self._adapter = adapter
-        self._settler = settler
-        self.queued = False
-
-    async def claim(self, session: AsyncSession) -> bool:
-        return await inbox_repo.mark_done(
-            session=session, event=self._row, now=self._settler.clock.now()
-        )
-
-    async def deliver(self, session: AsyncSession, event: Event, replies: list[Reply]) -> None:
-        self.queued = await self._settler.queue(session, self._row, self._adapter, event, replies)
-
-    async def failed(self, session: AsyncSession, event: Event | None, error: Exception) -> bool:
-        self.queued = await self._settler.failure(session, self._row, self._adapter, event, error)
-        return self.queued
+    def add(self, sample: float) -> None:
+        """Take one more measurement in."""
+        self.value += self._weight * (sample - self.value)
 
 
 class InboxProcessor:
@@ -197,7 +89,8 @@ class InboxProcessor:
         adapters: Mapping[Channel, ChannelAdapter],
         clock: Clock,
         on_replies_queued: Callable[[], None] = lambda: None,
-        on_dead_letter: DeadLetterAlert = _no_alert,
+        hand_over: HandOver | None = None,
+        on_dead_letter: DeadLetterAlert = no_alert,
         retries: InboxRetries | None = None,
         batch_size: int = 64,
         concurrency: int = 16,
@@ -209,10 +102,12 @@ class InboxProcessor:
         self._dispatcher = dispatcher
         self._adapters = adapters
         self._clock = clock
-        self._settler = _Settler(
+        self._settler = Settler(
             clock, retries or InboxRetries(), on_dead_letter, dispatcher.apology
         )
         self._on_replies_queued = on_replies_queued
+        self._hand_over = hand_over
+        self._per_event = Average(EVENT_SECONDS_GUESS)  # seconds a batched event takes
         self._batch_size = batch_size
         self._concurrency = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
@@ -226,9 +121,10 @@ class InboxProcessor:
             return 0
         # Through the engine, not a session: the webhook path's one write is cheaper at the
         # driver (see commit_events).
-        stored = await inbox_repo.commit_events(
-            engine=self._engine, channel=channel, events=items, now=self._clock.now()
-        )
+        async with write_turn(self._engine):
+            stored = await inbox_repo.commit_events(
+                engine=self._engine, channel=channel, events=items, now=self._clock.now()
+            )
         if stored:
             self._wake.set()
         return stored
@@ -248,6 +144,37 @@ class InboxProcessor:
             self._wake.set()
         return requeued
 
+    async def backlog(self) -> dict[str, float | int]:
+        """The events acknowledged and not yet handled, and the age in seconds of the oldest."""
+        async with self._sessions() as session:
+            waiting = await inbox_repo.backlog(session=session)
+        oldest = (self._clock.now() - waiting.oldest).total_seconds() if waiting.oldest else 0.0
+        return {"pending": waiting.waiting, "oldest_seconds": round(max(oldest, 0.0), 3)}
+
+    async def _report_backlog(self) -> None:
+        """Log the backlog while there is one (every BACKLOG_LOG_SECONDS, from `run`)."""
+        try:
+            backlog = await self.backlog()
+        except Exception as error:
+            stop_if_cancelled()
+            log.warning("inbox: backlog unknown: %s", describe(error))
+            return
+        if backlog["pending"]:
+            log.info(
+                "inbox: backlog of %d events, the oldest waiting %.1f s",
+                backlog["pending"],
+                backlog["oldest_seconds"],
+            )
+
+    def _batch_limit(self) -> int:
+        """How many events to take next: about BATCH_SECONDS of handling, at the recent cost.
+
+        A batch's transaction holds SQLite's one write lock from start to commit, and
+        webhooks wait for it to store their events; and its answers leave only after it.
+        """
+        fits = int(BATCH_SECONDS / max(self._per_event.value, 1e-6))
+        return max(MIN_BATCH, min(self._batch_size, fits))
+
     def stop(self) -> None:
         """Leave `run` after the batch at hand, so that no database call is cut off halfway."""
         self._stopping = True
@@ -260,13 +187,16 @@ class InboxProcessor:
         within about a lease and a third of its death.
         """
         recover_every = self._lease.total_seconds() / 3
-        next_recovery = 0.0
+        next_recovery = next_report = 0.0
         while not self._stopping:
             handled = 0
             try:
                 if time.monotonic() >= next_recovery:
                     next_recovery = time.monotonic() + recover_every
                     await self.requeue_stale()
+                if time.monotonic() >= next_report:
+                    next_report = time.monotonic() + BACKLOG_LOG_SECONDS
+                    await self._report_backlog()
                 handled = await self.process_available()
             except Exception:
                 stop_if_cancelled()
@@ -287,14 +217,22 @@ class InboxProcessor:
         """Handle one batch of pending events (of `channels`, else of ours); how many were taken.
 
         Only channels this process has an adapter for: another process may serve the rest (a
-        console beside `citybot serve`, whose answers only it can hand over).
+        console beside `citybot serve`, whose answers only it can hand over). Most events are
+        handled together in one transaction (`_handle_batch`); a chat with a file to fetch or
+        a move to follow goes its own way, one transaction per event, beside it.
         """
-        async with self._sessions() as session, session.begin():
+        now = self._clock.now()
+        async with write_turn(self._engine), self._sessions() as session, session.begin():
             rows = await inbox_repo.claim_pending(
                 session=session,
-                limit=self._batch_size,
-                now=self._clock.now(),
+                limit=self._batch_limit(),
+                now=now,
                 channels=list(channels if channels is not None else self._adapters),
+                stale_before={
+                    channel: now - adapter.reply_window
+                    for channel, adapter in self._adapters.items()
+                    if isinstance(adapter, ReplyWindow)
+                },
             )
         if not rows:
             return 0
@@ -306,16 +244,76 @@ class InboxProcessor:
                 parsed = await self._parse(row)
                 if parsed is not None:
                     by_chat[(row.channel, parsed.chat.external_id)].append((row, parsed))
+            together = [
+                item
+                for events in by_chat.values()
+                if not any(isinstance(event, ALONE) for _, event in events)
+                for item in events
+            ]
+            alone = [
+                events
+                for events in by_chat.values()
+                if any(isinstance(event, ALONE) for _, event in events)
+            ]
             # Every chat runs to its end, whatever another chat meets: claims are renewed
             # until the last one is settled.
             outcomes = await asyncio.gather(
-                *(self._handle_in_order(events) for events in by_chat.values()),
+                self._handle_batch(sorted(together, key=lambda item: item[0].id)),
+                *(self._handle_in_order(events) for events in alone),
                 return_exceptions=True,
             )
         for outcome in outcomes:
             if isinstance(outcome, Exception):
                 log.error("inbox: events left for recovery: %s", describe(outcome))
         return len(rows)
+
+    async def _handle_batch(self, items: list[tuple[InboundEvent, Event]]) -> None:
+        """Handle `items` in one transaction; if that fails as a whole, one by one instead."""
+        outcomes = await asyncio.gather(
+            *(self._enrich(row, parsed) for row, parsed in items), return_exceptions=True
+        )
+        enriched: list[tuple[InboundEvent, Event]] = []
+        for (row, parsed), outcome in zip(items, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                log.warning("inbox: event %s: %s", row.event_key, describe(outcome))
+                await self._settle(row, self._adapters[row.channel], parsed, outcome)
+            elif isinstance(outcome, Event):
+                enriched.append((row, outcome))
+        if not enriched:
+            return
+        hooks = BatchHooks(
+            enriched, self._adapters, self._settler, self._lease if self._hand_over else None
+        )
+        try:
+            started = time.perf_counter()
+            async with write_turn(self._engine):
+                await self._dispatcher.handle_batch([event for _, event in enriched], hooks)
+            self._per_event.add((time.perf_counter() - started) / len(enriched))
+        except Exception as error:
+            stop_if_cancelled()
+            if is_transient(error):  # the database or network is away: all wait, none charged
+                log.warning(
+                    "inbox: a batch of %d events waits: %s", len(enriched), describe(error)
+                )
+                for row, event in enriched:
+                    await self._settle(row, self._adapters[row.channel], event, error)
+                return
+            log.warning(
+                "inbox: a batch of %d events failed (%s); handling them one by one",
+                len(enriched),
+                describe(error),
+            )
+            by_chat: dict[tuple[Channel, str], list[tuple[InboundEvent, Event]]] = defaultdict(
+                list
+            )
+            for row, event in enriched:
+                by_chat[(row.channel, event.chat.external_id)].append((row, event))
+            await asyncio.gather(*(self._handle_in_order(events) for events in by_chat.values()))
+            return
+        if hooks.queued:
+            self._on_replies_queued()
+        if hooks.handing_over and self._hand_over is not None:
+            await self._hand_over(hooks.handing_over)
 
     @contextlib.asynccontextmanager
     async def _claims_kept(self, event_ids: list[int]) -> AsyncIterator[None]:
@@ -392,13 +390,9 @@ class InboxProcessor:
         async with self._concurrency:
             for row, parsed in events:
                 adapter = self._adapters[row.channel]
-                hooks = _InboxHooks(row, adapter, self._settler)
+                hooks = InboxHooks(row, adapter, self._settler)
                 try:
-                    event = (
-                        await adapter.enrich(parsed)
-                        if isinstance(adapter, EnrichingAdapter)
-                        else parsed
-                    )
+                    event = await self._enrich(row, parsed)
                     await self._dispatcher.handle(event, hooks=hooks)
                 except Exception as error:
                     # The platform's API (enriching) or the database (recording the failure)
@@ -408,6 +402,11 @@ class InboxProcessor:
                     continue
                 if hooks.queued:
                     self._on_replies_queued()
+
+    async def _enrich(self, row: InboundEvent, parsed: Event) -> Event:
+        """What the platform's API adds to the event (a LINE follower's language)."""
+        adapter = self._adapters[row.channel]
+        return await adapter.enrich(parsed) if isinstance(adapter, EnrichingAdapter) else parsed
 
     async def _settle(
         self,

@@ -40,6 +40,11 @@ class StateStore:
         self._now = now
 
     @property
+    def row(self) -> ConversationState | None:
+        """The stored state as it stands now (None outside any flow)."""
+        return self._row
+
+    @property
     def step(self) -> str | None:
         """The current step value, or None outside any flow."""
         return self._row.step if self._row is not None else None

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.dates import BUDDHIST_ERA_OFFSET
-from bot.core.inbox import reply_payload
 from bot.core.replies import Text
+from bot.core.settling import reply_payload
 from bot.core.texts import Texts
 from bot.settings import Settings
 from db.enums import AnnouncementStatus, Channel, Language, OutboxStatus

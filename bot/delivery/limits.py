@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from db.enums import Channel
 
 Monotonic = Callable[[], float]
+LINE_MESSAGES_PER_REQUEST = 5
 
 
 class Bucket:
@@ -106,7 +107,12 @@ class DeliveryLimits:
         return []
 
     async def acquire(self, channel: Channel, recipients: Sequence[str], weight: int = 1) -> None:
-        """Wait until a send of `weight` messages to `recipients` is within every limit."""
+        """Wait until a send of `weight` messages to `recipients` is within every limit.
+
+        LINE counts requests, and one request carries up to five messages.
+        """
+        if channel is Channel.LINE:
+            weight = -(-weight // LINE_MESSAGES_PER_REQUEST)
         while True:
             waits = [bucket.reserve(weight) for bucket in self.buckets(channel, recipients)]
             wait = max(waits, default=0.0)

@@ -11,8 +11,8 @@ from typing import Generic, Self, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Services
-from bot.core.inbox import reply_payload
 from bot.core.replies import Reply, Text
+from bot.core.settling import reply_payload
 from bot.core.texts import Texts, Translator
 from bot.delivery.announcements import push_channels
 from db.enums import Channel, Language

@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 # Short, and renewed every third of it while a batch is sent: a killed worker's messages are
 # taken over by the next worker (or the restarted process) within this plus one poll.
 DEFAULT_LEASE = timedelta(seconds=15)
+# Batches of answers handed over by the inbox and being sent at once; the inbox waits beyond.
+MAX_HANDED_OVER = 8
+# What a message gets that was not tried because an earlier one of its chat did not go: it
+# waits its turn (pending, due now), and the try it was claimed for is not counted.
+WAITS = SendResult(Outcome.RETRY, error="waits for an earlier message of its chat")
 
 
 def delivery_of(message: OutboundMessage) -> Delivery:
@@ -77,6 +82,8 @@ class OutboxWorker:
         self._stopping = False
         self._limits = limits or DeliveryLimits()
         self._on_paused = on_paused
+        self._handed_over = asyncio.Semaphore(MAX_HANDED_OVER)
+        self._sending: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         """Something was queued: look now rather than at the next poll."""
@@ -94,7 +101,15 @@ class OutboxWorker:
         Channels go at very different paces (Telegram 25 messages a second, LINE 500 people a
         request): a batch waiting on one platform's limit must not hold up another's messages.
         """
-        await asyncio.gather(*(self._run_channel(channel) for channel in list(self._adapters)))
+        try:
+            await asyncio.gather(*(self._run_channel(channel) for channel in list(self._adapters)))
+        finally:
+            await self.sent()
+
+    async def sent(self) -> None:
+        """Wait until the answers handed over so far are sent and settled (sends time out)."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def _run_channel(self, channel: Channel) -> None:
         wake = self._wakes.setdefault(channel, asyncio.Event())
@@ -136,23 +151,51 @@ class OutboxWorker:
                 limit=self._batch_size,
                 channels=list(channels if channels is not None else self._adapters),
             )
-        if not claimed:
-            return 0
-        by_chat: dict[tuple[Channel, tuple[str, ...]], list[OutboundMessage]] = defaultdict(list)
+        if claimed:
+            await self._deliver(claimed, lease_until)
+        return len(claimed)
+
+    async def hand_over(self, messages: list[OutboundMessage]) -> None:
+        """Send `messages`, just stored already claimed (the answers of a batch), right away.
+
+        In the background, so the inbox goes on with its next batch meanwhile; it waits here
+        only while MAX_HANDED_OVER batches are still being sent. Should this process die
+        before they are settled, their lease runs out and a worker sends them.
+        """
+        await self._handed_over.acquire()
+        held_until = messages[0].claimed_until or self._clock.now() + self._lease
+        task = asyncio.create_task(self._deliver(messages, held_until), name="outbox-handed-over")
+        self._sending.add(task)
+        task.add_done_callback(self._handed_over_sent)
+
+    def _handed_over_sent(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._handed_over.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox: handed-over answers left to their lease: %s", task.exception())
+
+    async def _deliver(self, claimed: Sequence[OutboundMessage], lease_until: datetime) -> None:
+        """Send claimed messages, each chat's in order and chats side by side; settle them all.
+
+        The outcomes are recorded together in one transaction at the end.
+        """
+        by_chat: dict[tuple[Channel, str], list[OutboundMessage]] = defaultdict(list)
         for message in claimed:
-            by_chat[(message.channel, tuple(message.recipients))].append(message)
+            by_chat[(message.channel, message.chat_key)].append(message)
         held = {message.id for message in claimed}
         renewing = asyncio.create_task(self._keep_lease(held, lease_until))
+        outcomes: list[tuple[OutboundMessage, SendResult]] = []
         try:
             await asyncio.gather(
-                *(self._send_in_order(messages, held) for messages in by_chat.values())
+                *(self._send_in_order(messages, held, outcomes) for messages in by_chat.values())
             )
         finally:
             renewing.cancel()
             # Not `suppress(CancelledError)`: that would also swallow a cancellation of this
             # task arriving now (a shutdown), and the worker would go on.
             await asyncio.gather(renewing, return_exceptions=True)
-        return len(claimed)
+            if outcomes:
+                await self._settle(outcomes)
 
     async def _keep_lease(self, held: set[int], held_until: datetime) -> None:
         """Renew the lease on a batch while it is being sent, until cancelled.
@@ -177,11 +220,17 @@ class OutboxWorker:
             held.intersection_update(still)
             held_until = until
 
-    async def _send_in_order(self, messages: list[OutboundMessage], held: set[int]) -> None:
+    async def _send_in_order(
+        self,
+        messages: list[OutboundMessage],
+        held: set[int],
+        outcomes: list[tuple[OutboundMessage, SendResult]],
+    ) -> None:
+        """Send one chat's messages in order; after one that did not go, the rest wait too."""
         channel = messages[0].channel
         in_flight = self._in_flight.setdefault(channel, asyncio.Semaphore(self._concurrency))
         async with in_flight:
-            for message in messages:
+            for position, message in enumerate(messages):
                 weight = len(message.payload.get("replies", ()))
                 if weight:  # an acknowledgement alone (a button's spinner) is no message
                     await self._limits.acquire(message.channel, message.recipients, weight)
@@ -191,9 +240,12 @@ class OutboxWorker:
                 result = await self._attempt(message)
                 if result.outcome is Outcome.RETRY and result.retry_after:
                     self._limits.pause(message.channel, result.retry_after)
-                await self._settle(message, result)
+                outcomes.append((message, result))
                 if result.outcome is Outcome.PAUSED and self._on_paused is not None:
                     await self._on_paused(message.channel, result.error or "paused")
+                if result.outcome in {Outcome.RETRY, Outcome.PAUSED}:
+                    outcomes.extend((later, WAITS) for later in messages[position + 1 :])
+                    return
 
     async def _attempt(self, message: OutboundMessage) -> SendResult:
         adapter = self._adapters[message.channel]
@@ -203,36 +255,40 @@ class OutboxWorker:
             log.exception("outbox: sending message %d on %s raised", message.id, message.channel)
             return SendResult(Outcome.RETRY, error=f"{type(error).__name__}: {error}")
 
-    async def _settle(self, message: OutboundMessage, result: SendResult) -> None:
+    async def _settle(self, outcomes: Sequence[tuple[OutboundMessage, SendResult]]) -> None:
         now = self._clock.now()
-        status, next_at = self._next_state(message, result, now)
-        if status is not OutboxStatus.SENT:
-            log.warning(
-                "outbox: message %d on %s %s (attempt %d): %s",
-                message.id,
-                message.channel.value,
-                result.outcome.value,
-                message.attempts,
-                result.error,
-            )
-        async with self._sessions() as session, session.begin():
-            await outbox_repo.settle(
-                session=session,
-                message_id=message.id,
-                status=status,
-                now=now,
-                error=result.error,
-                next_attempt_at=next_at,
-                platform_ids=result.platform_ids,
-                payload=self._payload_for_retry(message, status, result),
+        settlements: list[outbox_repo.Settlement] = []
+        blocked: dict[Channel, set[str]] = defaultdict(set)
+        for message, result in outcomes:
+            status, next_at = self._next_state(message, result, now)
+            if status is not OutboxStatus.SENT and result is not WAITS:
+                log.warning(
+                    "outbox: message %d on %s %s (attempt %d): %s",
+                    message.id,
+                    message.channel.value,
+                    result.outcome.value,
+                    message.attempts,
+                    result.error,
+                )
+            settlements.append(
+                outbox_repo.Settlement(
+                    message_id=message.id,
+                    status=status,
+                    error=result.error,
+                    next_attempt_at=next_at,
+                    platform_ids=result.platform_ids,
+                    payload=self._payload_for_retry(message, status, result),
+                    attempts=message.attempts - 1 if result is WAITS else None,
+                )
             )
             if result.outcome is Outcome.BLOCKED:
+                blocked[message.channel].update(message.recipients)
+        async with self._sessions() as session, session.begin():
+            await outbox_repo.settle_many(session=session, settlements=settlements, now=now)
+            for channel, accounts in blocked.items():
                 await session.execute(
                     update(Identity)
-                    .where(
-                        Identity.channel == message.channel,
-                        Identity.external_id.in_(message.recipients),
-                    )
+                    .where(Identity.channel == channel, Identity.external_id.in_(sorted(accounts)))
                     .values(blocked=True)
                 )
 
@@ -248,6 +304,8 @@ class OutboxWorker:
     def _next_state(
         self, message: OutboundMessage, result: SendResult, now: datetime
     ) -> tuple[OutboxStatus, datetime | None]:
+        if result is WAITS:
+            return OutboxStatus.PENDING, now
         match result.outcome:
             case Outcome.SENT:
                 return OutboxStatus.SENT, None

@@ -26,7 +26,11 @@ def health_routes(app: App) -> list[Route]:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_request: Request) -> JSONResponse:
-        """Ready when the database answers quickly; 503 with a reason otherwise."""
+        """Ready when the database answers quickly; 503 with a reason otherwise.
+
+        A ready answer also tells the inbox's backlog: events acknowledged and not yet handled,
+        and how long the oldest has waited, for an operator or an autoscaler to watch.
+        """
         try:
             async with asyncio.timeout(READY_TIMEOUT_SECONDS):
                 await app.check_database()
@@ -37,7 +41,7 @@ def health_routes(app: App) -> list[Route]:
             log.warning("readyz: database unreachable: %s", error)
             # The detail stays in the log: a public probe should not describe the database.
             return _unavailable(f"database unreachable ({type(error).__name__})")
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", "backlog": await app.inbox.backlog()})
 
     return [
         Route("/healthz", healthz, methods=["GET"]),

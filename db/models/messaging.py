@@ -68,10 +68,15 @@ class InboundEvent(Base):
     next_attempt_at: Mapped[datetime | None]  # a retried event waits until then
     processed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The chat it came from, where the channel reorders its backlog (LINE answers fresh events
+    # first while their reply tokens live): an earlier event of the same chat is then taken
+    # with it, so a chat's events are still handled in order.
+    chat_key: Mapped[str | None] = mapped_column(String(160))
 
     __table_args__ = (
         UniqueConstraint("channel", "event_key"),
         Index(None, "status", "id"),
+        Index(None, "channel", "chat_key", "status"),
     )
 
 

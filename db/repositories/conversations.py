@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,28 @@ async def load_state(
         await session.flush()
         return None
     return state
+
+
+async def load_states(
+    *, session: AsyncSession, identity_ids: Sequence[int], now: datetime
+) -> dict[int, ConversationState | None]:
+    """`load_state` for many identities at once: each one's live state, or None."""
+    if not identity_ids:
+        return {}
+    states: dict[int, ConversationState | None] = dict.fromkeys(identity_ids)
+    rows = await session.scalars(
+        select(ConversationState).where(ConversationState.identity_id.in_(sorted(states)))
+    )
+    expired = False
+    for state in rows:
+        if state.expires_at <= now:
+            await session.delete(state)
+            expired = True
+        else:
+            states[state.identity_id] = state
+    if expired:
+        await session.flush()
+    return states
 
 
 async def save_state(

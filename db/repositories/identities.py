@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -82,6 +83,98 @@ async def ensure_identity(
     if not created and seen(identity.last_seen_at, now):
         identity.last_seen_at = now
     return identity, created
+
+
+async def ensure_identities(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    accounts: Mapping[str, Language | None],
+    now: datetime,
+) -> dict[str, Identity]:
+    """`ensure_identity` for many accounts of one channel (id → language hint) at once.
+
+    For a batch of events: one read finds the known accounts, one insert adds the new ones
+    (conflicts ignored, as a racing event may add them too) and one read fetches those.
+    """
+    if not accounts:
+        return {}
+    found = await _rows_by_external_id(session, Identity, channel, accounts)
+    missing = [external_id for external_id in accounts if external_id not in found]
+    if missing:
+        await session.execute(
+            _insert_ignoring_conflict(session, Identity),
+            [
+                {
+                    "channel": channel,
+                    "external_id": external_id,
+                    "language": accounts[external_id],
+                    "blocked": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_seen_at": now,
+                }
+                for external_id in missing
+            ],
+        )
+        found |= await _rows_by_external_id(session, Identity, channel, missing)
+    for identity in found.values():
+        if seen(identity.last_seen_at, now):
+            identity.last_seen_at = now
+    return found
+
+
+async def ensure_chats(
+    *,
+    session: AsyncSession,
+    channel: Channel,
+    chats: Mapping[str, tuple[ChatKind, str | None]],
+    now: datetime,
+) -> dict[str, Chat]:
+    """`ensure_chat` for many chats of one channel (id → kind and title) at once."""
+    if not chats:
+        return {}
+    found = await _rows_by_external_id(session, Chat, channel, chats)
+    missing = [external_id for external_id in chats if external_id not in found]
+    if missing:
+        await session.execute(
+            _insert_ignoring_conflict(session, Chat),
+            [
+                {
+                    "channel": channel,
+                    "external_id": external_id,
+                    "kind": chats[external_id][0],
+                    "title": chats[external_id][1],
+                    "active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for external_id in missing
+            ],
+        )
+        found |= await _rows_by_external_id(session, Chat, channel, missing)
+    for external_id, chat in found.items():
+        title = chats[external_id][1]
+        if title and chat.title != title:
+            chat.title = title
+    return found
+
+
+async def _rows_by_external_id(
+    session: AsyncSession, model: type[M], channel: Channel, external_ids: Iterable[str]
+) -> dict[str, M]:
+    rows = await session.scalars(
+        select(model).where(model.channel == channel, model.external_id.in_(list(external_ids)))
+    )
+    return {row.external_id: row for row in rows}
+
+
+async def load_members(*, session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Member]:
+    """These members by id, read at once (for a batch of events)."""
+    wanted = sorted(set(member_ids))
+    if not wanted:
+        return {}
+    return {m.id: m for m in await session.scalars(select(Member).where(Member.id.in_(wanted)))}
 
 
 async def list_member_identities(*, session: AsyncSession, member_id: int) -> list[Identity]:

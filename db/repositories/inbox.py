@@ -6,12 +6,12 @@ never lost; the unique (channel, event key) lets the platforms redeliver as ofte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -36,22 +36,27 @@ _NEW_EVENT_COLUMNS = (
     "status",
     "attempts",
     "last_error",
+    "chat_key",
 )
 _SQLITE_COMMIT_EVENTS = """
 INSERT INTO inbound_events
-    (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error, chat_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel, event_key) DO NOTHING
 """
 # One array per column, so the statement (and its prepared plan) is the same for any batch.
 _POSTGRES_COMMIT_EVENTS = """
 INSERT INTO inbound_events
-    (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error)
-SELECT channel, event_key, payload::jsonb, occurred_at, received_at, status, attempts, last_error
+    (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error, chat_key)
+SELECT
+    channel, event_key, payload::jsonb, occurred_at, received_at, status, attempts, last_error,
+    chat_key
 FROM unnest(
     $1::varchar[], $2::varchar[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-    $6::varchar[], $7::integer[], $8::text[]
-) AS new (channel, event_key, payload, occurred_at, received_at, status, attempts, last_error)
+    $6::varchar[], $7::integer[], $8::text[], $9::varchar[]
+) AS new (
+    channel, event_key, payload, occurred_at, received_at, status, attempts, last_error, chat_key
+)
 ON CONFLICT (channel, event_key) DO NOTHING
 """
 
@@ -68,6 +73,7 @@ class InboxItem:
     payload: dict[str, Any]
     occurred_at: datetime | None = None
     skipped: str | None = None
+    chat_key: str | None = None  # the chat, where the channel answers its backlog out of order
 
 
 def _dialect_name(session: AsyncSession) -> str:
@@ -161,6 +167,7 @@ def _new_rows(
             "status": InboxStatus.PENDING if item.skipped is None else InboxStatus.SKIPPED,
             "attempts": 0,
             "last_error": item.skipped and item.skipped[:_ERROR_LIMIT],
+            "chat_key": item.chat_key,
         }
         for item in unique.values()
     ]
@@ -172,6 +179,7 @@ async def claim_pending(
     limit: int,
     now: datetime | None = None,
     channels: Sequence[Channel] | None = None,
+    stale_before: Mapping[Channel, datetime] | None = None,
 ) -> list[InboundEvent]:
     """Take up to `limit` pending events due now (of `channels`, else of any), oldest first.
 
@@ -180,20 +188,37 @@ async def claim_pending(
     time goes into `claimed_at` so `requeue_stale` can tell a dead worker's rows from live ones,
     and `attempts` grows by one: the pair (id, attempts) is the claim, which only its holder
     may settle. Events waiting for a retry (`next_attempt_at` ahead) stay where they are.
-    Uncommitted: the caller commits.
+
+    `stale_before` gives, per channel, when an event is too old to be answered cheaply (LINE's
+    reply token has expired): those go after the fresh ones, so a backlog does not let every
+    token run out. An earlier event of a claimed event's chat is then taken too (see
+    `_claim_earlier`), so that each chat is still handled in order. Uncommitted: the caller
+    commits.
     """
     now = now or utcnow()
-    candidates = (
-        select(InboundEvent.id)
-        .where(
-            InboundEvent.status == InboxStatus.PENDING,
-            InboundEvent.next_attempt_at.is_(None) | (InboundEvent.next_attempt_at <= now),
-        )
-        .order_by(InboundEvent.id)
-        .limit(limit)
+    due = (InboundEvent.status == InboxStatus.PENDING) & (
+        InboundEvent.next_attempt_at.is_(None) | (InboundEvent.next_attempt_at <= now)
     )
+    candidates = select(InboundEvent.id).where(due).limit(limit)
     if channels is not None:
         candidates = candidates.where(InboundEvent.channel.in_(list(channels)))
+    stale = [
+        (InboundEvent.channel == channel) & (InboundEvent.occurred_at < before)
+        for channel, before in (stale_before or {}).items()
+    ]
+    if stale:
+        candidates = candidates.order_by(case((or_(*stale), 1), else_=0), InboundEvent.id)
+    else:
+        candidates = candidates.order_by(InboundEvent.id)
+    claimed = await _claim(session, candidates, now)
+    if stale and len(claimed) == limit:
+        claimed += await _claim_earlier(session, claimed, due, now)
+    return sorted(claimed, key=lambda event: event.id)
+
+
+async def _claim(
+    session: AsyncSession, candidates: Select[int], now: datetime
+) -> list[InboundEvent]:
     if _dialect_name(session) == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     statement = (
@@ -208,8 +233,98 @@ async def claim_pending(
         .returning(InboundEvent)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    claimed = list(await session.scalars(statement))
-    return sorted(claimed, key=lambda event: event.id)
+    return list(await session.scalars(statement))
+
+
+async def _claim_earlier(
+    session: AsyncSession,
+    claimed: Sequence[InboundEvent],
+    due: ColumnElement[bool],
+    now: datetime,
+) -> list[InboundEvent]:
+    """The due events of the claimed events' chats that came before them, claimed as well.
+
+    A fresh event may be taken ahead of older, stale ones; one of those may be from the same
+    chat, and must not be answered after it.
+    """
+    chats: dict[Channel, set[str]] = {}
+    newest = max(event.id for event in claimed)
+    for event in claimed:
+        if event.chat_key is not None:
+            chats.setdefault(event.channel, set()).add(event.chat_key)
+    if not chats:
+        return []
+    same_chat = or_(
+        *(
+            (InboundEvent.channel == channel) & InboundEvent.chat_key.in_(sorted(keys))
+            for channel, keys in chats.items()
+        )
+    )
+    return await _claim(
+        session, select(InboundEvent.id).where(due, same_chat, InboundEvent.id < newest), now
+    )
+
+
+async def hold_claims(
+    *, session: AsyncSession, events: Sequence[InboundEvent], now: datetime
+) -> set[int]:
+    """Confirm (and renew) the claims on `events` before handling them; the ids still held.
+
+    The first statement of a batch's transaction, and a write: PostgreSQL then keeps the rows
+    locked until the batch commits, SQLite its one write lock; nobody takes them back meanwhile.
+    (SQLite's Python driver opens a transaction only at a write, so a batch that began with a
+    read would see its first savepoint's release commit on its own.)
+    """
+    if not events:
+        return set()
+    result = await session.execute(
+        update(InboundEvent)
+        .where(
+            InboundEvent.id.in_([event.id for event in events]),
+            InboundEvent.status == InboxStatus.PROCESSING,
+        )
+        .values(claimed_at=now)
+        .returning(InboundEvent.id, InboundEvent.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    attempts = {event.id: event.attempts for event in events}
+    return {row_id for row_id, tries in result.all() if attempts.get(row_id) == tries}
+
+
+async def mark_done_many(*, session: AsyncSession, event_ids: Sequence[int], now: datetime) -> int:
+    """Settle handled events whose claims `hold_claims` confirmed in this transaction."""
+    if not event_ids:
+        return 0
+    result = await session.execute(
+        update(InboundEvent)
+        .where(
+            InboundEvent.id.in_(list(event_ids)),
+            InboundEvent.status == InboxStatus.PROCESSING,
+        )
+        .values(status=InboxStatus.DONE, processed_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What was acknowledged and not yet handled: how many, and since when."""
+
+    waiting: int
+    oldest: datetime | None  # when the oldest of them was received
+
+
+async def backlog(*, session: AsyncSession) -> Backlog:
+    """The events pending or being handled now (waiting for a retry included)."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(InboundEvent.received_at)).where(
+                InboundEvent.status.in_([InboxStatus.PENDING, InboxStatus.PROCESSING])
+            )
+        )
+    ).one()
+    return Backlog(waiting=int(count), oldest=oldest)
 
 
 def held(event: InboundEvent) -> ColumnElement[bool]:
@@ -323,76 +438,4 @@ async def requeue_stale(*, session: AsyncSession, older_than: datetime, reason: 
         )
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0))
-
-
-async def dead_events(*, session: AsyncSession) -> list[InboundEvent]:
-    """Every dead event, oldest first."""
-    return list(
-        await session.scalars(
-            select(InboundEvent)
-            .where(InboundEvent.status == InboxStatus.DEAD)
-            .order_by(InboundEvent.id)
-        )
-    )
-
-
-async def revive(*, session: AsyncSession, event_id: int) -> bool:
-    """Give a dead event a fresh set of tries, due now; False unless it was dead."""
-    result = await session.execute(
-        update(InboundEvent)
-        .where(InboundEvent.id == event_id, InboundEvent.status == InboxStatus.DEAD)
-        .values(status=InboxStatus.PENDING, failures=0, next_attempt_at=None, processed_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def delete_by_key(*, session: AsyncSession, channel: Channel, event_key: str) -> bool:
-    """Delete one stored event (LINE `unsend`: the user took the message back); True if found."""
-    result = await session.execute(
-        delete(InboundEvent)
-        .where(InboundEvent.channel == channel, InboundEvent.event_key == event_key)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def get_event(
-    *, session: AsyncSession, channel: Channel, event_key: str
-) -> InboundEvent | None:
-    """The stored event with this key, whatever its state."""
-    return await session.scalar(
-        select(InboundEvent).where(
-            InboundEvent.channel == channel, InboundEvent.event_key == event_key
-        )
-    )
-
-
-async def redact_message(
-    *,
-    session: AsyncSession,
-    channel: Channel,
-    message_id: str,
-    since: datetime | None = None,
-) -> int:
-    """Forget a message its sender took back (LINE `unsend`); how many stored events held it.
-
-    The payload is replaced by a marker rather than the row deleted, so the event key still
-    dedupes a redelivery of the message; a pending row then reads as nothing to answer.
-    `since` bounds the scan (LINE allows taking a message back for 24 hours; the caller's
-    window is twice that, for late redeliveries).
-    """
-    statement = (
-        update(InboundEvent)
-        .where(
-            InboundEvent.channel == channel,
-            InboundEvent.payload[("message", "id")].as_string() == message_id,
-        )
-        .values(payload={"redacted": True})
-        .execution_options(synchronize_session=False)
-    )
-    if since is not None:
-        statement = statement.where(InboundEvent.received_at >= since)
-    result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0))

@@ -52,34 +52,77 @@ async def enqueue_many(
     """
     if not drafts:
         return 0
-    insert = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
+    statement = _insert(session).returning(OutboundMessage.id)
+    connection = await session.connection()  # Core: the ORM's per-row bookkeeping is not needed
+    rows = [_row(draft, now, announcement_id) for draft in drafts]
+    return len((await connection.execute(statement, rows)).all())
+
+
+async def store_claimed(
+    *, session: AsyncSession, drafts: Sequence[Draft], now: datetime, lease_until: datetime
+) -> list[OutboundMessage]:
+    """Store messages already claimed for sending until `lease_until`; the rows stored now.
+
+    For answers the process sends itself the moment they commit: no worker has to find and
+    claim them first, and should the process die the lease runs out and a worker takes over.
+    """
+    if not drafts:
+        return []
     rows = [
         {
-            "channel": draft.channel,
-            "recipients": list(draft.recipients),
-            "chat_key": chat_key(draft),
-            "payload": draft.payload,
-            "idempotency_key": draft.idempotency_key,
-            "identity_id": draft.identity_id,
-            "announcement_id": announcement_id,
-            "retry_key": draft.retry_key,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "platform_ids": [],
+            **_row(draft, now, None),
+            "status": OutboxStatus.SENDING,
+            "attempts": 1,
+            "claimed_until": lease_until,
         }
         for draft in drafts
     ]
-    statement = (
-        insert(OutboundMessage)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboundMessage.id)
+    statement = _insert(session).returning(OutboundMessage)
+    return list(await session.scalars(statement, rows))
+
+
+def _insert(session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING for the session's dialect."""
+    insert = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
-    connection = await session.connection()  # Core: the ORM's per-row bookkeeping is not needed
-    return len((await connection.execute(statement, rows)).all())
+    return insert(OutboundMessage).on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+def _row(draft: Draft, now: datetime, announcement_id: int | None) -> dict[str, Any]:
+    return {
+        "channel": draft.channel,
+        "recipients": list(draft.recipients),
+        "chat_key": chat_key(draft),
+        "payload": draft.payload,
+        "idempotency_key": draft.idempotency_key,
+        "identity_id": draft.identity_id,
+        "announcement_id": announcement_id,
+        "retry_key": draft.retry_key,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "platform_ids": [],
+    }
+
+
+async def unsettled_chats(
+    *, session: AsyncSession, channel: Channel, chat_keys: Collection[str]
+) -> set[str]:
+    """Which of `chat_keys` still have a message waiting or being sent: a new one queues behind."""
+    if not chat_keys:
+        return set()
+    rows = await session.scalars(
+        select(OutboundMessage.chat_key)
+        .where(
+            OutboundMessage.channel == channel,
+            OutboundMessage.chat_key.in_(sorted(chat_keys)),
+            OutboundMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .distinct()
+    )
+    return set(rows)
 
 
 async def enqueue(
@@ -195,21 +238,56 @@ async def settle(
 
     `payload` replaces the stored one when the attempt left something the next must know.
     """
+    settled = Settlement(message_id, status, error, next_attempt_at, platform_ids, payload)
+    await settle_many(session=session, settlements=[settled], now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """The outcome of one attempt on one message."""
+
+    message_id: int
+    status: OutboxStatus
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+    platform_ids: Sequence[str] = ()
+    payload: dict[str, Any] | None = None  # replaces the stored one (the next try must know)
+    attempts: int | None = None  # corrects the count (a claimed message that was not tried)
+
+
+async def settle_many(
+    *, session: AsyncSession, settlements: Sequence[Settlement], now: datetime
+) -> None:
+    """Record many attempts' outcomes in a few statements, one per shape of change.
+
+    An UPDATE by primary key with many parameter sets (the ORM's bulk update), so a batch of
+    answers costs one round trip rather than one transaction each.
+    """
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for settled in settlements:
+        values = _settled_values(settled, now)
+        shapes.setdefault(tuple(sorted(values)), []).append(values)
+    for rows in shapes.values():
+        await session.execute(update(OutboundMessage), rows)
+
+
+def _settled_values(settled: Settlement, now: datetime) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "status": status,
+        "id": settled.message_id,
+        "status": settled.status,
         "claimed_until": None,
-        "last_error": error[:_ERROR_LIMIT] if error else None,
+        "last_error": settled.error[:_ERROR_LIMIT] if settled.error else None,
     }
-    if payload is not None:
-        values["payload"] = payload
-    if status is OutboxStatus.SENT:
+    if settled.payload is not None:
+        values["payload"] = settled.payload
+    if settled.status is OutboxStatus.SENT:
         values["sent_at"] = now
-        values["platform_ids"] = list(platform_ids)
-    if next_attempt_at is not None:
-        values["next_attempt_at"] = next_attempt_at
-    await session.execute(
-        update(OutboundMessage).where(OutboundMessage.id == message_id).values(**values)
-    )
+        values["platform_ids"] = list(settled.platform_ids)
+    if settled.next_attempt_at is not None:
+        values["next_attempt_at"] = settled.next_attempt_at
+    if settled.attempts is not None:
+        values["attempts"] = settled.attempts
+    return values
 
 
 async def readdress(

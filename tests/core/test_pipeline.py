@@ -7,17 +7,22 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.core.authz import ANYONE
 from bot.core.channel import Outcome, SendResult
 from bot.core.clock import FrozenClock
+from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher
+from bot.core.events import Event
 from bot.core.inbox import InboxProcessor
-from bot.core.replies import Text
+from bot.core.replies import Reply, Text
+from bot.core.router import Router
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import OutboxWorker
 from db.enums import Channel, InboxStatus, OutboxStatus
 from db.models import Identity, InboundEvent, OutboundMessage
 from db.repositories.inbox import InboxItem, claim_pending, requeue_stale
 from db.repositories.outbox import claim_due
+from handlers import ROUTERS
 from tests.conftest import Database
 from tests.factories import dispatcher_with_a_bug
 from tests.fakes.recording_channel import RecordingChannel
@@ -27,20 +32,27 @@ class Pipeline:
     """The inbox processor and outbox worker around one recording channel."""
 
     def __init__(
-        self, db: Database, dispatcher: Dispatcher, clock: FrozenClock, policy: RetryPolicy
+        self,
+        db: Database,
+        dispatcher: Dispatcher,
+        clock: FrozenClock,
+        policy: RetryPolicy,
+        *,
+        handing_over: bool = False,
     ) -> None:
         self.db = db
         self.channel = RecordingChannel()
         adapters = {Channel.CONSOLE: self.channel}
+        self.outbox = OutboxWorker(
+            sessions=db.sessions, adapters=adapters, clock=clock, policy=policy
+        )
         self.inbox = InboxProcessor(
             engine=db.engine,
             sessions=db.sessions,
             dispatcher=dispatcher,
             adapters=adapters,
             clock=clock,
-        )
-        self.outbox = OutboxWorker(
-            sessions=db.sessions, adapters=adapters, clock=clock, policy=policy
+            hand_over=self.outbox.hand_over if handing_over else None,
         )
 
     async def ingest(self, key: str, **payload: object) -> int:
@@ -49,8 +61,11 @@ class Pipeline:
 
     async def run(self) -> None:
         """Process and send everything due now."""
-        while await self.inbox.process_available() + await self.outbox.deliver_due():
-            pass
+        while True:
+            handled = await self.inbox.process_available()
+            await self.outbox.sent()
+            if not handled + await self.outbox.deliver_due():
+                return
 
     async def run_retries(self, clock: FrozenClock, rounds: int = 4) -> None:
         """Run, then let the retry waits pass and run again, `rounds` times."""
@@ -64,10 +79,22 @@ class Pipeline:
             return list(await session.scalars(select(model).order_by(model.id)))
 
 
-@pytest.fixture
-def pipeline(seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock) -> Pipeline:
-    """A pipeline whose messages get two attempts before they are dead."""
-    return Pipeline(seeded_database, dispatcher, clock, RetryPolicy(max_attempts=2))
+@pytest.fixture(params=["queued", "handed-over"])
+def pipeline(
+    request: pytest.FixtureRequest,
+    seeded_database: Database,
+    dispatcher: Dispatcher,
+    clock: FrozenClock,
+) -> Pipeline:
+    """A pipeline whose messages get two attempts before they are dead: its answers queued for
+    the outbox worker, or handed over to be sent the moment their batch commits (as served)."""
+    return Pipeline(
+        seeded_database,
+        dispatcher,
+        clock,
+        RetryPolicy(max_attempts=2),
+        handing_over=request.param == "handed-over",
+    )
 
 
 def texts_sent(pipeline: Pipeline) -> list[str]:
@@ -219,9 +246,14 @@ async def test_blocked_marks_the_identity(pipeline: Pipeline, seeded_database: D
 
 
 async def test_a_dead_workers_lease_runs_out_and_another_sends(
-    pipeline: Pipeline, seeded_database: Database, clock: FrozenClock
+    seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock
 ) -> None:
-    """A message claimed by a worker that died is sent by another once the lease has passed."""
+    """A message claimed by a worker that died is sent by another once the lease has passed.
+
+    (An answer handed over is claimed as it is stored: tests/channels/line/test_recovery.py
+    kills the process holding it.)
+    """
+    pipeline = Pipeline(seeded_database, dispatcher, clock, RetryPolicy(max_attempts=2))
     await pipeline.ingest("l1", user="u8", text="/lang en")
     await pipeline.inbox.process_available()
     async with seeded_database.sessions() as session, session.begin():  # the worker that dies
@@ -262,3 +294,43 @@ async def test_a_paused_channel_is_reported(
     assert heard == [(Channel.CONSOLE, "quota")]
     assert row.status is OutboxStatus.PENDING  # type: ignore[attr-defined]
     assert row.next_attempt_at == clock.now() + timedelta(seconds=60)  # type: ignore[attr-defined]
+
+
+async def test_a_failing_event_undoes_only_its_own_changes_in_its_batch(
+    seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock
+) -> None:
+    """Events of one batch share a transaction, each in a savepoint: one that wrote and then
+    failed leaves nothing behind, while the events before and after it (its sender's next one
+    too) are handled and answered."""
+    broken = Router("half-done")
+
+    @broken.command("half", access=ANYONE)
+    async def half(_event: Event, ctx: Context) -> list[Reply]:
+        ctx.identity.display_name = "written, then undone"
+        await ctx.session.flush()
+        raise RuntimeError("bug after a write")
+
+    failing = Dispatcher(
+        sessions=seeded_database.sessions,
+        routers=[broken, *ROUTERS],
+        services=dispatcher.services,
+    )
+    pipeline = Pipeline(seeded_database, failing, clock, RetryPolicy(), handing_over=True)
+    await pipeline.ingest("h1", user="u5", text="/lang en")
+    await pipeline.ingest("h2", user="u6", text="/half")
+    await pipeline.ingest("h3", user="u6", text="/lang en")
+    assert await pipeline.inbox.process_available() == 3  # one batch
+    await pipeline.outbox.sent()
+
+    assert texts_sent(pipeline) == ["Language set to English.", "Language set to English."]
+    rows = await pipeline.rows(InboundEvent)
+    assert [row.status for row in rows] == [  # type: ignore[attr-defined]
+        InboxStatus.DONE,
+        InboxStatus.PENDING,
+        InboxStatus.DONE,
+    ]
+    async with seeded_database.sessions() as session:
+        names = await session.scalars(
+            select(Identity.display_name).where(Identity.external_id.in_(["u5", "u6"]))
+        )
+        assert set(names) == {None}

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from bot.core.channel import Delivery, Outcome, SendResult
 from bot.core.clock import Clock, FrozenClock, SystemClock
-from bot.core.inbox import reply_payload
 from bot.core.replies import Text
+from bot.core.settling import reply_payload
 from bot.delivery.retry import RetryPolicy
 from bot.delivery.worker import OutboxWorker
 from db.enums import Channel, OutboxStatus

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.inbox import reply_payload
 from bot.core.replies import Text
+from bot.core.settling import reply_payload
 from db.base import utcnow
 from db.enums import Channel, OutboxStatus
 from db.models import OutboundMessage

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot.core.clock import Clock, FrozenClock, SystemClock
-from bot.core.inbox import reply_payload
 from bot.core.replies import Text
+from bot.core.settling import reply_payload
 from bot.delivery.worker import DEFAULT_LEASE, OutboxWorker
 from bot.settings import Settings
 from db.enums import Channel, OutboxStatus

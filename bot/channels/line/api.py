@@ -1,9 +1,6 @@
 """The LINE Messaging API through the official SDK (v3, asyncio), behind a small typed surface.
 
-The only module that imports `linebot`, and only on first use: the SDK costs half a second and
-about 45 MB to import, and a bot that only acknowledges webhooks never needs it. The first call
-(a send, a profile, a rich menu, a file someone sent) imports it in a worker thread, so the event
-loop goes on serving meanwhile, and every call after that finds it loaded. Every call carries a
+The SDK itself is imported on first use (bot/channels/line/sdk.py). Every call carries a
 request timeout (the SDK's own default is five minutes), and every failure comes out as
 `LineApiError` (LINE answered with an error status) or `LineUnavailable` (no answer: timeout,
 connection refused or reset), so the channel can decide between retrying, failing and pausing
@@ -14,16 +11,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
+from bot.channels.line.sdk import SDK, Sdk
 from bot.core.files import FileTooLarge
-from bot.imports import OnFirstUse
 
 log = logging.getLogger(__name__)
 
+CHECKED_MESSAGES = 1_000  # distinct messages remembered as valid (menus, common answers)
 CHUNK_BYTES = 64 * 1024  # a file someone sent is read in pieces of this size
 ERROR_BODY_BYTES = 64 * 1024  # of an error answer to a download, at most this much is read
 
@@ -77,60 +75,10 @@ class Content:
 
 
 @dataclass(frozen=True, slots=True)
-class _Sdk:
-    """What we use of the SDK and its HTTP library, once imported."""
-
-    messaging: ModuleType  # linebot.v3.messaging: the clients, request models and ApiException
-    http_error: type[Exception]  # aiohttp.ClientError: no answer
-    streaming_client: type[Any]  # an AsyncApiClient that can hand back an unread response
-
-
-class _Unread:
-    """An aiohttp response not read yet, shaped as the SDK's generated code expects a response.
-
-    The async client's `_preload_content=False` hands the raw aiohttp response to code written
-    for urllib3's (`getheaders()`, `.data`) and fails; so `get_message_content_with_http_info`
-    could only read a file whole. Through this its `raw_data` is the unread response: read as it
-    streams, and dropped past the size a caller takes.
-    """
-
-    def __init__(self, response: Any) -> None:
-        self.status = response.status
-        self.reason = response.reason
-        self.data = response
-        self._headers = response.headers
-
-    def getheaders(self) -> Any:
-        return self._headers
-
-    def getheader(self, name: str, default: str | None = None) -> str | None:
-        return self._headers.get(name, default)  # type: ignore[no-any-return]
-
-
-def _import_sdk() -> _Sdk:
-    import aiohttp
-    from linebot.v3 import messaging  # type: ignore[import-untyped]  # the SDK ships no types
-
-    class StreamingApiClient(messaging.AsyncApiClient):  # type: ignore[misc]  # untyped SDK
-        """The SDK's client, with `_preload_content=False` giving the response unread."""
-
-        async def request(self, *args: Any, _preload_content: bool = True, **kwargs: Any) -> Any:
-            response = await super().request(*args, _preload_content=_preload_content, **kwargs)
-            return response if _preload_content else _Unread(response)
-
-    return _Sdk(
-        messaging=messaging, http_error=aiohttp.ClientError, streaming_client=StreamingApiClient
-    )
-
-
-SDK = OnFirstUse(_import_sdk)
-
-
-@dataclass(frozen=True, slots=True)
 class _Clients:
     """One channel's SDK clients: the API host, and the data host for uploads."""
 
-    sdk: _Sdk
+    sdk: Sdk
     api: Any  # AsyncMessagingApi
     blob: Any  # AsyncMessagingApiBlob
     http: tuple[Any, Any]  # their AsyncApiClients, closed with the channel
@@ -198,6 +146,7 @@ class LineApi:
         self._timeout = timeout
         self._clients: _Clients | None = None
         self._closed = False
+        self._checked: OrderedDict[str, None] = OrderedDict()  # messages the SDK validated
 
     @property
     def data_base_url(self) -> str:
@@ -213,7 +162,7 @@ class LineApi:
             http = tuple(
                 client(sdk.messaging.Configuration(host=host, access_token=self._access_token))
                 for client, host in (
-                    (sdk.messaging.AsyncApiClient, self._base_url),
+                    (sdk.client, self._base_url),
                     (sdk.streaming_client, self.data_base_url),
                 )
             )
@@ -252,6 +201,30 @@ class LineApi:
         except ValueError as error:  # pydantic's ValidationError is a ValueError
             raise InvalidRequest(f"{model}: {error}") from None
 
+    async def _sending(self, model: str, document: Mapping[str, Any]) -> Any:
+        """A send's request `model` for `document` (its `messages` checked by the SDK's models).
+
+        The hot path: the SDK validates a Flex message and turns it back into JSON through
+        pydantic on every call, which cost more than the rest of a reply (about 0.6 ms of a
+        help menu). Here each distinct message is validated once (the same menu goes to
+        many people) and the request is serialised from `document`, which is already LINE's
+        JSON; the SDK's client still sends it (auth, timeouts, errors).
+        """
+        sdk = await SDK.load()
+        for message in document["messages"]:
+            key = json.dumps(message, sort_keys=True, ensure_ascii=False)
+            if key in self._checked:
+                self._checked.move_to_end(key)
+                continue
+            try:
+                sdk.messaging.Message.from_dict(message)
+            except ValueError as error:  # pydantic's ValidationError is a ValueError
+                raise InvalidRequest(f"{model}: {error}") from None
+            self._checked[key] = None
+            if len(self._checked) > CHECKED_MESSAGES:
+                self._checked.popitem(last=False)
+        return sdk.as_sent(model, dict(document))
+
     @staticmethod
     def _sent_ids(response: Any) -> list[str]:
         sent = getattr(response, "sent_messages", None) or []
@@ -259,7 +232,7 @@ class LineApi:
 
     async def reply(self, reply_token: str, messages: Sequence[Mapping[str, Any]]) -> list[str]:
         """Answer an event with its reply token (free); the ids of the sent messages."""
-        request = await self._request(
+        request = await self._sending(
             "ReplyMessageRequest", {"replyToken": reply_token, "messages": list(messages)}
         )
         return self._sent_ids(await self._call("reply_message", request))
@@ -268,7 +241,7 @@ class LineApi:
         self, to: str, messages: Sequence[Mapping[str, Any]], *, retry_key: str
     ) -> list[str]:
         """Send to one user, group or room; the same `retry_key` is never delivered twice."""
-        request = await self._request("PushMessageRequest", {"to": to, "messages": list(messages)})
+        request = await self._sending("PushMessageRequest", {"to": to, "messages": list(messages)})
         response = await self._call("push_message", request, x_line_retry_key=retry_key)
         return self._sent_ids(response)
 

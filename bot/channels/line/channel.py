@@ -19,24 +19,31 @@ Sending rules (LINE's, as the Messaging API documents them):
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.line import events as line_events
-from bot.channels.line.api import InvalidRequest, LineApi, LineApiError, LineUnavailable
+from bot.channels.line.api import (
+    InvalidRequest,
+    LineApi,
+    LineApiError,
+    LineUnavailable,
+    Profile,
+)
 from bot.channels.line.render import Message, batches, render
 from bot.channels.line.webhook import PATH, LineWebhook
+from bot.core.accounts import platform_language
 from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook, Wiring
 from bot.core.clock import Clock
-from bot.core.dispatcher import platform_language
 from bot.core.events import (
     Event,
     Followed,
@@ -49,8 +56,7 @@ from bot.core.files import Download, FileUnavailable
 from bot.core.replies import ReplyError
 from bot.core.webhooks import GroupCommit
 from db.enums import Channel, ChatKind
-from db.repositories import inbox as inbox_repo
-from db.repositories import profiles
+from db.repositories import profiles, stored_events
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +71,8 @@ QUOTA_RECHECK_SECONDS = 3600.0  # after LINE's monthly-limit 429, try one push a
 # redelivery that arrives late still finds what to redact.
 UNSEND_WINDOW = timedelta(hours=48)
 PROFILE_CACHE_SIZE = 50_000
+PROFILE_LOOKUPS = 4  # profile requests at once, beside the answers
+PROFILE_WAIT_SECONDS = 1.0  # what a follow's greeting waits for the person's language at most
 
 
 def retry_key(delivery: Delivery, request: int) -> str:
@@ -117,6 +125,9 @@ class LineChannel:
         )
         self._pushes_paused_until = 0.0  # monotonic time; pushes wait after a quota 429
         self._profiled: OrderedDict[str, None] = OrderedDict()  # accounts with cached profiles
+        self._learning: set[tuple[str, str]] = set()  # profiles being fetched now
+        self._lookups = asyncio.Semaphore(PROFILE_LOOKUPS)
+        self._lookup_tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
     def create(cls, wiring: Wiring) -> LineChannel:
@@ -151,13 +162,19 @@ class LineChannel:
         """Nothing to open: the API client is made on its first call (webhooks need none)."""
 
     async def close(self) -> None:
-        """Finish the last webhook commit and close the API client."""
+        """Finish the last webhook commit and the profile look-ups; close the API client."""
         await self._commit.close()
+        await self.looked_up()
         await self.api.close()
 
     def event_from(self, payload: Mapping[str, Any]) -> Event | None:
         """Our event for a stored LINE event (None for standby and taken-back messages)."""
         return line_events.event_from(payload)
+
+    @property
+    def reply_window(self) -> timedelta:
+        """How long a reply token is used: older events are answered after fresher ones."""
+        return timedelta(milliseconds=self._reply_ttl_ms)
 
     def reply_context(self, event: Event) -> dict[str, Any]:
         """The reply token and when LINE issued it, to judge the token's freshness later."""
@@ -293,7 +310,7 @@ class LineChannel:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             for message_id in message_ids:
-                await inbox_repo.redact_message(
+                await stored_events.redact_message(
                     session=session,
                     channel=Channel.LINE,
                     message_id=message_id,
@@ -303,29 +320,75 @@ class LineChannel:
     # --- profiles -----------------------------------------------------------------------------
 
     async def enrich(self, event: Event) -> Event:
-        """`event` with the sender's name and language, and a joined group's name.
+        """`event`, with the sender's name and language when it is a follow.
 
-        Called by the inbox before dispatching, never on the webhook path. A profile is asked of
-        LINE on follow (it may have changed) and when an account is first seen; afterwards it is
-        read from the identity row. A failure only costs the name: the event goes on unchanged.
+        Called by the inbox before dispatching, never on the webhook path. An answer waits for
+        LINE's profile API only after a follow (once per account: the greeting must speak the
+        person's language), and then at most PROFILE_WAIT_SECONDS. Otherwise the sender's
+        name and language are fetched in the background when an account is first seen, and
+        kept on its identity row for the events after; a joined group's name likewise. A
+        failure only costs the name.
         """
-        try:
-            if isinstance(event, JoinedGroup) and event.chat.kind is ChatKind.GROUP:
-                return await self._with_group_name(event)
-            if isinstance(event, Unfollowed | MessageUnsent | Unsupported):
-                return event  # nothing will be said: no reason to ask LINE who it was
-            if event.user is None:
-                return event  # a group event that names nobody
-            return await self._with_profile(event, refresh=isinstance(event, Followed))
-        except (LineApiError, LineUnavailable) as error:
-            log.info("line: profile for %s not fetched: %s", event.chat.external_id, error)
-            if isinstance(error, LineApiError) and error.status == 404 and event.user is not None:
-                # LINE has none to give (not a friend, left the group): asking again with every
-                # message would cost a request and a database read each time, for nothing.
-                self._remember(event.user.external_id)
+        if isinstance(event, JoinedGroup) and event.chat.kind is ChatKind.GROUP:
+            self._learn(("group", event.chat.external_id), self._group_name(event))
             return event
+        if isinstance(event, Unfollowed | MessageUnsent | Unsupported) or event.user is None:
+            return event  # nothing will be said, or nobody to ask about
+        user_id = event.user.external_id
+        if isinstance(event, Followed):
+            try:
+                async with asyncio.timeout(PROFILE_WAIT_SECONDS):
+                    profile = await self._profile(event, refresh=True)
+            except (LineApiError, LineUnavailable, TimeoutError) as error:
+                self._not_found(user_id, error)
+                return event
+            if profile is None:
+                return event
+            user = dataclasses.replace(
+                event.user, display_name=profile.display_name, language=profile.language
+            )
+            return dataclasses.replace(event, user=user)
+        if user_id in self._profiled:
+            self._profiled.move_to_end(user_id)
+        else:
+            self._learn(("user", user_id), self._profile(event, refresh=False))
+        return event
 
-    async def _with_group_name(self, event: Event) -> Event:
+    async def looked_up(self) -> None:
+        """Wait for the profile and group look-ups under way (tests, and closing)."""
+        while self._lookup_tasks:
+            await asyncio.gather(*self._lookup_tasks, return_exceptions=True)
+
+    def _learn(self, key: tuple[str, str], lookup: Coroutine[Any, Any, object]) -> None:
+        """Run `lookup` in the background, one at a time per account or group."""
+        if key in self._learning:
+            lookup.close()
+            return
+        self._learning.add(key)
+
+        async def run() -> None:
+            try:
+                async with self._lookups:
+                    await lookup
+            except (LineApiError, LineUnavailable) as error:
+                self._not_found(key[1], error)
+            except Exception:
+                log.exception("line: profile for %s not saved", key[1])
+            finally:
+                self._learning.discard(key)
+
+        task = asyncio.create_task(run(), name=f"line-lookup-{key[0]}")
+        self._lookup_tasks.add(task)
+        task.add_done_callback(self._lookup_tasks.discard)
+
+    def _not_found(self, chat_or_user: str, error: Exception) -> None:
+        log.info("line: profile for %s not fetched: %s", chat_or_user, error)
+        if isinstance(error, LineApiError) and error.status == 404:
+            # LINE has none to give (not a friend, left the group): asking again with every
+            # message would cost a request and a database read each time, for nothing.
+            self._remember(chat_or_user)
+
+    async def _group_name(self, event: Event) -> None:
         name = await self.api.group_name(event.chat.external_id)
         async with self._sessions() as session, session.begin():
             await profiles.save_chat_title(
@@ -336,14 +399,12 @@ class LineChannel:
                 title=name,
                 now=self._clock.now(),
             )
-        return dataclasses.replace(event, chat=dataclasses.replace(event.chat, title=name))
 
-    async def _with_profile(self, event: Event, *, refresh: bool) -> Event:
+    async def _profile(self, event: Event, *, refresh: bool) -> Profile | None:
+        """The sender's profile from LINE, saved; None when the identity row has one already
+        (and `refresh` is off)."""
         assert event.user is not None
         user_id = event.user.external_id
-        if not refresh and user_id in self._profiled:
-            self._profiled.move_to_end(user_id)
-            return event
         if not refresh:
             async with self._sessions() as session:
                 cached = await profiles.has_profile(
@@ -351,28 +412,24 @@ class LineChannel:
                 )
             if cached:
                 self._remember(user_id)
-                return event
+                return None
         if event.chat.is_group:
             profile = await self.api.member_profile(
                 event.chat.external_id, user_id, room=event.chat.kind is ChatKind.ROOM
             )
         else:
             profile = await self.api.profile(user_id)
-        language = platform_language(profile.language)
         async with self._sessions() as session, session.begin():
             await profiles.save_profile(
                 session=session,
                 channel=Channel.LINE,
                 external_id=user_id,
                 display_name=profile.display_name,
-                language=language,
+                language=platform_language(profile.language),
                 now=self._clock.now(),
             )
         self._remember(user_id)
-        user = dataclasses.replace(
-            event.user, display_name=profile.display_name, language=profile.language
-        )
-        return dataclasses.replace(event, user=user)
+        return profile
 
     def _remember(self, user_id: str) -> None:
         self._profiled[user_id] = None

@@ -8,6 +8,7 @@ end of a label without the consonant it is written before.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterator
 
@@ -65,8 +66,11 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+@functools.lru_cache(maxsize=4096)
 def cut(text: str, limit: int) -> str:
     """`text` within `limit` grapheme clusters, ending in "…" when something was cut.
+
+    Remembered: the same menus and buttons are cut for every person who asks for them.
 
     Prefers a word boundary (a space) in the last third, so "ภาษา / Language" becomes
     "ภาษา /…" rather than a half word; Thai without spaces is cut between syllable clusters.

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 PATH = "/webhooks/line"
 SIGNATURE_HEADER = "x-line-signature"  # Starlette's headers are case-insensitive
 MAX_EVENT_KEY = 128  # the inbox's event_key column
+MAX_CHAT_KEY = 160  # and its chat_key column
 MILLISECOND = timedelta(milliseconds=1)
 
 
@@ -105,7 +106,23 @@ def _item(event: dict[str, Any], index: int) -> InboxItem:
     at = from_epoch(event.get("timestamp"), MILLISECOND)
     if at is None:
         return _skipped(event, f"events[{index}].timestamp is not an integer in range", key)
-    return InboxItem(event_key=key, payload=event, occurred_at=at)
+    return InboxItem(event_key=key, payload=event, occurred_at=at, chat_key=_chat_key(event))
+
+
+def _chat_key(event: dict[str, Any]) -> str | None:
+    """The chat an event belongs to (its group, room or user), if its source names one.
+
+    Only for ordering the backlog (the parser checks the source properly later): LINE's
+    backlog is answered fresh-first, and an earlier event of the same chat goes along.
+    """
+    source = event.get("source")
+    if not isinstance(source, dict):
+        return None
+    for field in ("groupId", "roomId", "userId"):
+        value = source.get(field)
+        if isinstance(value, str) and 0 < len(value) <= MAX_CHAT_KEY:
+            return value
+    return None
 
 
 def _skipped(payload: dict[str, Any], reason: str, key: str | None = None) -> InboxItem:

@@ -274,17 +274,20 @@ async def test_profile_is_fetched_on_follow_and_cached(line: LineHarness) -> Non
     text = event_from(line.events.text(user, "hi"))
     assert text is not None
     assert await line.channel.enrich(text) is text  # cached: LINE is not asked again
+    await line.channel.looked_up()
     assert endpoints(line.api.requests, lookups=True) == ["profile"]
 
 
 async def test_profile_of_an_unknown_sender_is_fetched_once(line: LineHarness) -> None:
-    """A first message from an account we never saw: name fetched, then read from the cache."""
+    """A first message from an account we never saw: the event goes on as it is while the name
+    is fetched beside it (no answer waits for it), then read from the cache."""
     user = user_id()
     line.api.profiles[user] = {"displayName": "สมหญิง", "language": "th"}
     for _ in range(3):
         said = event_from(line.events.text(user, "สวัสดี"))
         assert said is not None
-        await line.channel.enrich(said)
+        assert await line.channel.enrich(said) is said
+    await line.channel.looked_up()
     assert endpoints(line.api.requests, lookups=True) == ["profile"]
     assert (await _identity(line, user)).display_name == "สมหญิง"
 
@@ -296,6 +299,7 @@ async def test_a_profile_line_does_not_have_is_asked_for_once(line: LineHarness)
         said = event_from(line.events.text(user, "สวัสดี"))
         assert said is not None
         assert await line.channel.enrich(said) is said
+        await line.channel.looked_up()
     assert endpoints(line.api.requests, lookups=True) == ["profile"]
 
 
@@ -308,6 +312,7 @@ async def test_a_profile_lookup_that_failed_for_now_is_tried_again(line: LineHar
         said = event_from(line.events.text(user, "สวัสดี"))
         assert said is not None
         await line.channel.enrich(said)
+        await line.channel.looked_up()
     assert endpoints(line.api.requests, lookups=True) == ["profile", "profile"]
     assert (await _identity(line, user)).display_name == "สมหญิง"
 
@@ -315,19 +320,22 @@ async def test_a_profile_lookup_that_failed_for_now_is_tried_again(line: LineHar
 async def test_group_name_is_fetched_on_join_and_failures_do_not_stop_the_event(
     line: LineHarness,
 ) -> None:
-    """Join: the group's name is stored; a profile LINE cannot give leaves the event as it was."""
+    """Join: the group's name is stored beside the event; a profile LINE cannot give leaves the
+    event as it was."""
     group = group_id()
     line.api.groups[group] = "ทีมเมืองอัจฉริยะเชียงใหม่"
     joined = event_from(line.events.join(group))
     assert isinstance(joined, JoinedGroup)
-    enriched = await line.channel.enrich(joined)
-    assert enriched.chat.title == "ทีมเมืองอัจฉริยะเชียงใหม่"
+    assert await line.channel.enrich(joined) is joined
+    await line.channel.looked_up()
     async with line.app.sessions() as session:
         chat = await session.scalar(select(Chat).where(Chat.external_id == group))
     assert chat is not None and chat.title == "ทีมเมืองอัจฉริยะเชียงใหม่"
     stranger = event_from(line.events.text(user_id(), "hi"))
     assert stranger is not None
     assert await line.channel.enrich(stranger) is stranger  # 404 from LINE: unchanged
+    await line.channel.looked_up()
+    assert endpoints(line.api.requests, lookups=True)[-1] == "profile"
 
 
 async def test_unblocking_makes_the_account_reachable_and_greets_again(line: LineHarness) -> None:

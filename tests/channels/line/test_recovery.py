@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from bot.channels.line.channel import REPLY_SPENT
 from bot.core.channel import Outcome
+from bot.core.inbox import InboxProcessor
 from bot.delivery.worker import DEFAULT_LEASE, delivery_of
 from db.enums import OutboxStatus
 from db.models import OutboundMessage
 from tests.channels.line.conftest import LineHarness, endpoints
-from tests.chaos import claimed_then_killed
 from tests.fakes.line_api import INVALID_REPLY_TOKEN
 from tests.fakes.line_events import user_id
 
@@ -26,9 +26,29 @@ async def _queued(line: LineHarness, text: str = "/help", **options: object) -> 
     assert await line.app.inbox.process_available() == 1
 
 
-async def _killed_mid_send(line: LineHarness, *, got_out: bool) -> OutboundMessage:
-    """A worker claims the answer and dies, after its request reached LINE if `got_out`."""
-    (message,) = await claimed_then_killed(line.app.sessions, line.clock.now())
+async def _killed_mid_send(
+    line: LineHarness, *, got_out: bool, **options: object
+) -> OutboundMessage:
+    """A person writes; the process stores its answer claimed for sending and dies, after the
+    reply reached LINE if `got_out` (the answers it was handed are sent by nobody else)."""
+    handed: list[OutboundMessage] = []
+
+    async def dies(messages: list[OutboundMessage]) -> None:
+        handed.extend(messages)
+
+    app = line.app
+    dying = InboxProcessor(
+        engine=app.engine,
+        sessions=app.sessions,
+        dispatcher=app.dispatcher,
+        adapters=app.adapters,
+        clock=line.clock,
+        hand_over=dies,
+    )
+    assert await line.post(line.events.text(user_id(), "/help", **options)) == 200
+    assert await dying.process_available() == 1
+    (message,) = handed
+    assert message.status is OutboxStatus.SENDING
     if got_out:
         assert (await line.channel.send(delivery_of(message))).outcome is Outcome.SENT
     return message
@@ -45,7 +65,6 @@ async def test_issue11_d5_a_reply_out_before_a_kill_is_not_pushed_again(
     line: LineHarness,
 ) -> None:
     """Killed after its reply reached LINE: the retry's reply is refused as used; no push."""
-    await _queued(line)
     message = await _killed_mid_send(line, got_out=True)
     line.clock.advance(AFTER_RESTART)  # 16 s: the token is still within its 25 s
     await line.app.drain()
@@ -59,7 +78,6 @@ async def test_issue11_d5_a_reply_cut_off_before_it_left_is_replied_once(
     line: LineHarness,
 ) -> None:
     """Killed before its reply left: the restarted process replies with the token, once."""
-    await _queued(line)
     message = await _killed_mid_send(line, got_out=False)
     line.clock.advance(AFTER_RESTART)
     await line.app.drain()
@@ -72,7 +90,6 @@ async def test_issue11_d5_an_unsure_reply_past_its_tokens_life_is_pushed_not_los
     line: LineHarness,
 ) -> None:
     """Back only after the token expired: LINE cannot tell spent from stale, so it is pushed."""
-    await _queued(line)
     message = await _killed_mid_send(line, got_out=True)
     line.clock.advance(timedelta(seconds=60))
     await line.app.drain()
@@ -84,8 +101,7 @@ async def test_issue11_d5_a_push_out_before_a_kill_is_answered_409_not_delivered
     line: LineHarness,
 ) -> None:
     """A push carries its retry key from the first attempt: the retry after a kill gets 409."""
-    await _queued(line, age=60)
-    message = await _killed_mid_send(line, got_out=True)
+    message = await _killed_mid_send(line, got_out=True, age=60)
     line.clock.advance(AFTER_RESTART)
     await line.app.drain()
     first, second = line.api.calls("push")

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.core.clock import FrozenClock
-from bot.core.inbox import reply_payload
 from bot.core.replies import Reply
+from bot.core.settling import reply_payload
 from bot.web import create_web_app
 from db.enums import Channel, Language
 from db.models import Identity, InboundEvent, Member, OutboundMessage
