@@ -169,6 +169,7 @@ class Dispatcher:
         self._routers = tuple(routers)
         self.services = services
         self._keywords = command_keywords(services.texts, self._routers)
+        self._warm = False  # the routers' warm-ups have run
         self._abandoned_by_commands = {
             flow: key for router in self._routers for flow, key in router.abandonable.items()
         }
@@ -206,6 +207,17 @@ class Dispatcher:
                     if not await hooks.failed(session, checked_event, error):
                         return []
             return self.apology(checked_event) if checked_event is not None else []
+
+    async def prepare(self, events: Sequence[Event]) -> None:
+        """Load what text handlers load the first time (`Router.warms`), before the batch."""
+        if self._warm or not any(
+            isinstance(event, TextReceived) and not event.text.startswith("/") for event in events
+        ):
+            return  # a typed command goes straight to its handler
+        for router in self._routers:
+            for warm_up in router.warm_ups:
+                await warm_up(self.services)
+        self._warm = True
 
     async def handle_batch(self, events: Sequence[Event], hooks: BatchHooks) -> None:
         """Handle `events` in order in one transaction, each in a savepoint of its own.

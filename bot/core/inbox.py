@@ -54,7 +54,7 @@ ALONE = (FileReceived, ChatMoved)
 
 # A batch lasts about this long (see `_batch_limit`), and takes at least MIN_BATCH events.
 BATCH_SECONDS = 0.010
-MIN_BATCH = 4
+MIN_BATCH = 8
 EVENT_SECONDS_GUESS = 0.0005  # until the first batch tells
 
 # How often the backlog is logged while there is one.
@@ -285,6 +285,7 @@ class InboxProcessor:
             enriched, self._adapters, self._settler, self._lease if self._hand_over else None
         )
         try:
+            await self._dispatcher.prepare([event for _, event in enriched])
             started = time.perf_counter()
             async with write_turn(self._engine):
                 await self._dispatcher.handle_batch([event for _, event in enriched], hooks)

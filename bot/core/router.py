@@ -12,7 +12,7 @@ from enum import Enum, StrEnum
 from typing import Any, TypeVar
 
 from bot.core.authz import ANYONE, MEMBERS, Access
-from bot.core.context import ChatContext, Context
+from bot.core.context import ChatContext, Context, Services
 from bot.core.events import ChoiceSelected, Event, TextReceived
 from bot.core.payloads import Command, Payload, parse_payload
 from bot.core.replies import Reply
@@ -89,6 +89,10 @@ def match_keyword(text: str, keywords: frozenset[str], *, exact_only: bool) -> s
     return None
 
 
+# Loads what a router's handlers need the first time.
+WarmUp = Callable[[Services], Awaitable[None]]
+
+
 class Router:
     """A feature's routes, registered with decorators."""
 
@@ -97,6 +101,15 @@ class Router:
         self.routes: list[Route] = []
         # Flows a command leaves, with the text that says what was lost (see `abandons`).
         self.abandonable: dict[str, str] = {}
+        # What its text routes load on first use (see `warms`).
+        self.warm_ups: list[WarmUp] = []
+
+    def warms(self, warm_up: WarmUp) -> WarmUp:
+        """Register what this router's text handlers load the first time (a dictionary, a
+        model), to be loaded before a batch of text is handled: not inside its transaction,
+        whose write lock (SQLite's only one) the webhooks wait for meanwhile."""
+        self.warm_ups.append(warm_up)
+        return warm_up
 
     def abandons(self, flow: str, notice_key: str) -> None:
         """Any command typed or pressed amid `flow` ends it, `notice_key` saying so first.

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.core.authz import ANYONE, CITY_TEAM
-from bot.core.context import Context
+from bot.core.context import Context, Services
 from bot.core.events import TextReceived
 from bot.core.replies import Reply, Text
 from bot.core.router import Router
@@ -53,6 +53,12 @@ Answer = Callable[[TextReceived, Context, Understanding], Awaitable[list[Reply]]
 def anything(_text: str) -> bool:
     """Every free text: the router's order decides what reaches this route."""
     return True
+
+
+@router.warms
+async def load_the_lexicons(services: Services) -> None:
+    """Plain words are read with a dictionary loaded the first time (about a second)."""
+    await understander_for(services.settings.content_dir)
 
 
 @router.text(anything, access=ANYONE)

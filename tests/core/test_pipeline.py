@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.core.authz import ANYONE
 from bot.core.channel import Outcome, SendResult
 from bot.core.clock import FrozenClock
-from bot.core.context import Context
+from bot.core.context import Context, Services
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Event
 from bot.core.inbox import InboxProcessor
@@ -334,3 +334,40 @@ async def test_a_failing_event_undoes_only_its_own_changes_in_its_batch(
             select(Identity.display_name).where(Identity.external_id.in_(["u5", "u6"]))
         )
         assert set(names) == {None}
+
+
+async def test_what_text_handlers_load_first_is_loaded_once_before_the_batch(
+    seeded_database: Database, dispatcher: Dispatcher, clock: FrozenClock
+) -> None:
+    """A router's warm-up runs before the first batch with plain text (not inside it, where
+    SQLite's write lock would be held meanwhile), and never again; typed commands skip it."""
+    loading = Router("loads-a-dictionary")
+    seen: list[bool] = []
+
+    @loading.warms
+    async def load(_services: Services) -> None:
+        async with seeded_database.sessions() as session:
+            handled = await session.scalar(
+                select(func.count())
+                .select_from(InboundEvent)
+                .where(InboundEvent.event_key.in_(["w2", "w3"]))
+                .where(InboundEvent.status == InboxStatus.DONE)
+            )
+        seen.append(handled == 0)
+
+    warmed = Dispatcher(
+        sessions=seeded_database.sessions,
+        routers=[loading, *ROUTERS],
+        services=dispatcher.services,
+    )
+    pipeline = Pipeline(seeded_database, warmed, clock, RetryPolicy(), handing_over=True)
+    await pipeline.ingest("w1", user="u7", text="/help")
+    await pipeline.run()
+    assert seen == []
+    await pipeline.ingest("w2", user="u7", text="สวัสดีครับ")
+    await pipeline.ingest("w3", user="u7", text="ขอบคุณครับ")
+    await pipeline.run()
+    await pipeline.ingest("w4", user="u7", text="ดีครับ")
+    await pipeline.run()
+    assert seen == [True]  # once, before the batch it came for was handled
+    assert len(pipeline.channel.sent) == 4
