@@ -46,13 +46,17 @@ _TURNS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, 
 )
 
 
-def write_turn(engine: AsyncEngine) -> AbstractAsyncContextManager[object]:
-    """A turn to write, for this process's busiest writers (the inbox's store and its batches).
+def write_turn(
+    bind: AsyncEngine | async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[object]:
+    """A turn to write, for this process's busiest writers (the inbox's store and batches, the
+    outbox's settling), given the engine or a session factory bound to it.
 
     SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
     busy handler in steps of up to 100 ms. Queued here instead, the next writer starts the
     moment the last one commits. PostgreSQL locks rows, not the database: no turns.
     """
+    engine = bind if isinstance(bind, AsyncEngine) else bind.kw["bind"]
     if engine.dialect.name != "sqlite":
         return contextlib.nullcontext()
     loop = asyncio.get_running_loop()

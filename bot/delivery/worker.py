@@ -26,6 +26,7 @@ from bot.delivery.retry import RetryPolicy
 from db.enums import Channel, OutboxStatus
 from db.models import Identity, OutboundMessage
 from db.repositories import outbox as outbox_repo
+from db.session import write_turn
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +284,7 @@ class OutboxWorker:
             )
             if result.outcome is Outcome.BLOCKED:
                 blocked[message.channel].update(message.recipients)
-        async with self._sessions() as session, session.begin():
+        async with write_turn(self._sessions), self._sessions() as session, session.begin():
             await outbox_repo.settle_many(session=session, settlements=settlements, now=now)
             for channel, accounts in blocked.items():
                 await session.execute(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -199,19 +199,26 @@ async def claim_pending(
     due = (InboundEvent.status == InboxStatus.PENDING) & (
         InboundEvent.next_attempt_at.is_(None) | (InboundEvent.next_attempt_at <= now)
     )
-    candidates = select(InboundEvent.id).where(due).limit(limit)
     if channels is not None:
-        candidates = candidates.where(InboundEvent.channel.in_(list(channels)))
-    stale = [
-        (InboundEvent.channel == channel) & (InboundEvent.occurred_at < before)
-        for channel, before in (stale_before or {}).items()
-    ]
-    if stale:
-        candidates = candidates.order_by(case((or_(*stale), 1), else_=0), InboundEvent.id)
-    else:
-        candidates = candidates.order_by(InboundEvent.id)
-    claimed = await _claim(session, candidates, now)
-    if stale and len(claimed) == limit:
+        due = due & InboundEvent.channel.in_(list(channels))
+    stale = or_(
+        false(),
+        *(
+            (InboundEvent.channel == channel)
+            & InboundEvent.occurred_at.is_not(None)
+            & (InboundEvent.occurred_at < before)
+            for channel, before in (stale_before or {}).items()
+        ),
+    )
+    # Two walks of the (status, id) index rather than one sort of the whole backlog: the
+    # fresh events first, then, if there is room left, the stale ones.
+    oldest_first = select(InboundEvent.id).order_by(InboundEvent.id)
+    claimed = await _claim(session, oldest_first.where(due, ~stale).limit(limit), now)
+    if stale_before and len(claimed) < limit:
+        claimed += await _claim(
+            session, oldest_first.where(due, stale).limit(limit - len(claimed)), now
+        )
+    elif stale_before:
         claimed += await _claim_earlier(session, claimed, due, now)
     return sorted(claimed, key=lambda event: event.id)
 
@@ -277,15 +284,16 @@ async def hold_claims(
     """
     if not events:
         return set()
-    result = await session.execute(
-        update(InboundEvent)
+    table = _INBOX_TABLE.c
+    connection = await session.connection()  # Core: no ORM bookkeeping on the hot path
+    result = await connection.execute(
+        update(_INBOX_TABLE)
         .where(
-            InboundEvent.id.in_([event.id for event in events]),
-            InboundEvent.status == InboxStatus.PROCESSING,
+            table.id.in_([event.id for event in events]),
+            table.status == InboxStatus.PROCESSING,
         )
         .values(claimed_at=now)
-        .returning(InboundEvent.id, InboundEvent.attempts)
-        .execution_options(synchronize_session=False)
+        .returning(table.id, table.attempts)
     )
     attempts = {event.id: event.attempts for event in events}
     return {row_id for row_id, tries in result.all() if attempts.get(row_id) == tries}
@@ -295,14 +303,12 @@ async def mark_done_many(*, session: AsyncSession, event_ids: Sequence[int], now
     """Settle handled events whose claims `hold_claims` confirmed in this transaction."""
     if not event_ids:
         return 0
-    result = await session.execute(
-        update(InboundEvent)
-        .where(
-            InboundEvent.id.in_(list(event_ids)),
-            InboundEvent.status == InboxStatus.PROCESSING,
-        )
+    table = _INBOX_TABLE.c
+    connection = await session.connection()
+    result = await connection.execute(
+        update(_INBOX_TABLE)
+        .where(table.id.in_(list(event_ids)), table.status == InboxStatus.PROCESSING)
         .values(status=InboxStatus.DONE, processed_at=now, last_error=None)
-        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0))
 

@@ -77,8 +77,18 @@ async def store_claimed(
         }
         for draft in drafts
     ]
-    statement = _insert(session).returning(OutboundMessage)
-    return list(await session.scalars(statement, rows))
+    # Core, returning only the keys: the messages are made here from what was stored, rather
+    # than read back (a payload each) and tracked by the session.
+    connection = await session.connection()
+    stored = await connection.execute(
+        _insert(session).returning(OutboundMessage.id, OutboundMessage.idempotency_key), rows
+    )
+    ids = {key: message_id for message_id, key in stored.all()}
+    return [
+        OutboundMessage(id=ids[row["idempotency_key"]], **row)
+        for row in rows
+        if row["idempotency_key"] in ids
+    ]
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -113,16 +123,18 @@ async def unsettled_chats(
     """Which of `chat_keys` still have a message waiting or being sent: a new one queues behind."""
     if not chat_keys:
         return set()
-    rows = await session.scalars(
-        select(OutboundMessage.chat_key)
+    table = OutboundMessage.__table__.c
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(table.chat_key)
         .where(
-            OutboundMessage.channel == channel,
-            OutboundMessage.chat_key.in_(sorted(chat_keys)),
-            OutboundMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            table.channel == channel,
+            table.chat_key.in_(sorted(chat_keys)),
+            table.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .distinct()
     )
-    return set(rows)
+    return set(rows.scalars())
 
 
 async def enqueue(
