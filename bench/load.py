@@ -367,33 +367,46 @@ def pinned(cpus: Sequence[int]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def served(factory: str, env: Mapping[str, str], cpu: int | None) -> Iterator[tuple[str, int]]:
-    """`uvicorn --factory FACTORY` on a free loopback port, pinned to `cpu`; (host, port).
+    """`uvicorn --factory FACTORY` on a free loopback port, pinned to `cpu`; (host, port)."""
 
-    The server is stopped (SIGTERM, then SIGKILL) when the block ends.
+    def uvicorn(host: str, port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+
+    with running(uvicorn, env, cpu) as (_process, address):
+        yield address
+
+
+@contextlib.contextmanager
+def running(
+    command: Callable[[str, int], list[str]], env: Mapping[str, str], cpu: int | None
+) -> Iterator[tuple[subprocess.Popen[bytes], tuple[str, int]]]:
+    """A server process, `command(host, port)`, on a free loopback port and pinned to `cpu`.
+
+    Yields the process and (host, port) once its `GET /healthz` answers 200; the process is
+    stopped (SIGTERM, then SIGKILL) when the block ends.
     """
     host, port = "127.0.0.1", _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        factory,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
     process = subprocess.Popen(  # noqa: S603  # our own interpreter and arguments
-        command, cwd=ROOT, env={**os.environ, **env}
+        command(host, port), cwd=ROOT, env={**os.environ, **env}
     )
     try:
         if cpu is not None and hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(process.pid, {cpu})
         _wait_until_up(host, port, process)
-        yield host, port
+        yield process, (host, port)
     finally:
         process.terminate()
         try:
