@@ -31,7 +31,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -56,7 +56,8 @@ OPEN_CONNECTIONS = 64
 COLUMNS = ("load", "answered", "req/s", "p50", "p99", "max", "unexpected", "send lag p99")
 
 
-def _nearest_rank(values: Sequence[float], fraction: float) -> float:
+def nearest_rank(values: Sequence[float], fraction: float) -> float:
+    """The value under which `fraction` of `values` lie (nearest rank); NaN for none."""
     if not values:
         return math.nan
     ordered = sorted(values)
@@ -71,6 +72,8 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)  # seconds, one per answered request
     lags: list[float] = field(default_factory=list)  # open loop: how late each was taken up
     elapsed: float = 0.0
+    began: float = 0.0  # time.monotonic() when the first request was due: other processes' clock
+    abandoned: int = 0  # open loop: requests still unanswered when the generator gave up
 
     @property
     def answered(self) -> int:
@@ -84,11 +87,11 @@ class LoadResult:
 
     def percentile(self, fraction: float) -> float:
         """The latency under which `fraction` of the answers came (nearest rank), in seconds."""
-        return _nearest_rank(self.latencies, fraction)
+        return nearest_rank(self.latencies, fraction)
 
     def lag(self, fraction: float) -> float:
         """How late the generator took up `fraction` of the requests at most (NaN if closed)."""
-        return _nearest_rank(self.lags, fraction)
+        return nearest_rank(self.lags, fraction)
 
 
 def post_request(path: str, body: bytes, headers: Mapping[str, str]) -> bytes:
@@ -149,18 +152,27 @@ def _no_collection() -> Iterator[None]:
 
 
 async def closed_loop(
-    host: str, port: int, requests: Sequence[bytes], connections: int
+    host: str,
+    port: int,
+    requests: Iterable[bytes],
+    connections: int,
+    seconds: float | None = None,
 ) -> LoadResult:
-    """Send every request over `connections` connections, each as fast as answers come."""
+    """Send the requests over `connections` connections, each as fast as answers come.
+
+    With `seconds`, no request is sent after that long (those in flight are still answered),
+    so `requests` may be endless: a load of fixed length, whatever the server's pace.
+    """
     pool = [await _Connection.open(host, port) for _ in range(connections)]
     result = LoadResult()
-    next_index = 0
+    pending = iter(requests)  # shared by the workers: each request is taken once
+    deadline = math.inf
 
     async def worker(connection: _Connection) -> None:
-        nonlocal next_index
-        while next_index < len(requests):
-            request = requests[next_index]
-            next_index += 1
+        while time.perf_counter() < deadline:
+            request = next(pending, None)
+            if request is None:
+                return
             started = time.perf_counter()
             connection.send(request)
             status = await connection.answer()
@@ -169,7 +181,9 @@ async def closed_loop(
 
     try:
         with _no_collection():
-            started = time.perf_counter()
+            started, result.began = time.perf_counter(), time.monotonic()
+            if seconds is not None:
+                deadline = started + seconds
             await asyncio.gather(*(worker(connection) for connection in pool))
             result.elapsed = time.perf_counter() - started
     finally:
@@ -178,9 +192,19 @@ async def closed_loop(
 
 
 async def open_loop(
-    host: str, port: int, requests: Sequence[bytes], rate: float, connections: int
+    host: str,
+    port: int,
+    requests: Iterable[bytes],
+    rate: float,
+    connections: int,
+    give_up_after: float | None = None,
 ) -> LoadResult:
-    """Send the requests at `rate` per second; latency counts from each request's due time."""
+    """Send the requests at `rate` per second; latency counts from each request's due time.
+
+    With `give_up_after`, requests still unanswered that many seconds after the last one was
+    due are abandoned (counted, not timed): a server that falls far behind cannot make the
+    run last as long as its queue.
+    """
     idle: asyncio.Queue[_Connection] = asyncio.Queue()
     pool = [await _Connection.open(host, port) for _ in range(connections)]
     for connection in pool:
@@ -202,14 +226,17 @@ async def open_loop(
     tasks: list[asyncio.Task[None]] = []
     try:
         with _no_collection():
-            started = time.perf_counter()
+            started, result.began = time.perf_counter(), time.monotonic()
             for index, request in enumerate(requests):
                 due = started + index * interval
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 tasks.append(asyncio.create_task(one(request, due)))
-            await asyncio.gather(*tasks)
+            try:
+                await asyncio.wait_for(asyncio.gather(*tasks), give_up_after)
+            except TimeoutError:  # the unanswered ones are cancelled by now
+                result.abandoned = sum(task.cancelled() for task in tasks)
             result.elapsed = time.perf_counter() - started
     finally:
         await asyncio.gather(*(connection.close() for connection in pool))
@@ -338,6 +365,18 @@ def setting_notes() -> list[str]:
     ]
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user and system) used so far by process `pid` (None: this one), NaN where the
+    system does not say (no /proc)."""
+    if pid is None:
+        return time.process_time()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -368,8 +407,14 @@ def pinned(cpus: Sequence[int]) -> Iterator[None]:
 @contextlib.contextmanager
 def served(factory: str, env: Mapping[str, str], cpu: int | None) -> Iterator[tuple[str, int]]:
     """`uvicorn --factory FACTORY` on a free loopback port, pinned to `cpu`; (host, port)."""
+    with running(uvicorn(factory), env, cpu) as (_process, address):
+        yield address
 
-    def uvicorn(host: str, port: int) -> list[str]:
+
+def uvicorn(factory: str) -> Callable[[str, int], list[str]]:
+    """The `running` command of uvicorn serving `factory`, without access log, as `served`."""
+
+    def command(host: str, port: int) -> list[str]:
         return [
             sys.executable,
             "-m",
@@ -385,8 +430,7 @@ def served(factory: str, env: Mapping[str, str], cpu: int | None) -> Iterator[tu
             "--no-access-log",
         ]
 
-    with running(uvicorn, env, cpu) as (_process, address):
-        yield address
+    return command
 
 
 @contextlib.contextmanager
