@@ -7,13 +7,12 @@ fake LINE API, so a broken peer fails here rather than as a slow row in docs/ben
 from __future__ import annotations
 
 import http.client
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from bench.load import running
-from bench.peers.line_echo import WEBHOOK_PATH
+from bench.peers.line_echo import WEBHOOK_PATH, command
 from bot.core.clock import FrozenClock
 from tests.conftest import START
 from tests.fakes.line_api import FakeLineApi
@@ -24,10 +23,6 @@ from tests.fakes.loopback import serving_in_thread
 @pytest.fixture
 def echo() -> Iterator[tuple[FakeLineApi, tuple[str, int]]]:
     """The fake LINE API, and the address of the echo bot pointed at it."""
-
-    def command(host: str, port: int) -> list[str]:
-        return [sys.executable, "-m", "bench.peers.line_echo", "--host", host, "--port", str(port)]
-
     with serving_in_thread(FakeLineApi()) as (api,):
         env = {
             "LINE_CHANNEL_SECRET": SECRET,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -72,6 +73,11 @@ def create_app(secret: str, access_token: str, api_base_url: str) -> web.Applica
     app.cleanup_ctx.append(messaging_api)
     app.add_routes([web.post(WEBHOOK_PATH, webhook), web.get("/healthz", healthz)])
     return app
+
+
+def command(host: str, port: int) -> list[str]:
+    """How to start it on host:port (`bench.load.running`), configured by the environment."""
+    return [sys.executable, "-m", "bench.peers.line_echo", "--host", host, "--port", str(port)]
 
 
 def main() -> None:
