@@ -29,7 +29,9 @@ import json
 import math
 import os
 import statistics
+import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -79,7 +81,8 @@ SETTLE = 10.0  # open loop: how long after the load late acknowledgements and re
 DRAIN = 5.0  # closed loop: the short drain after the load that one reply rate includes
 POLL = 0.2  # seconds between looks at what the fake received, while waiting for replies
 RUN_TOKENS = 10_000_000  # the reply tokens of run n are the numbers from n × RUN_TOKENS on
-WARM_UP = 50  # webhooks answered before each load: a fresh process's first ones pay for imports
+WARM_UP = 20  # webhooks answered before each load: a fresh process's first ones pay for imports
+PROBE = 0.5  # seconds between looks at the backlog the server reports, if it reports one
 TOKEN_LIFE = 25.0  # seconds: the bot pushes instead of replying to older events (its default)
 
 
@@ -180,14 +183,17 @@ class Load:
         """How long after the load replies are awaited."""
         return DRAIN if self.rate is None else SETTLE
 
-    def run(self, address: tuple[str, int], webhooks: Iterator[bytes]) -> tuple[LoadResult, int]:
-        """The result of the load, and how many webhooks it offered."""
+    def run(
+        self, address: tuple[str, int], webhooks: Iterator[bytes]
+    ) -> tuple[LoadResult, int, float]:
+        """The result of the load, how many webhooks it offered, and for how many seconds."""
         if self.rate is None:
             result = run_load(closed_loop(*address, webhooks, CONNECTIONS, SECONDS))
-            return result, result.answered
+            return result, result.answered, result.elapsed
         count = round(self.rate * SECONDS)
         webhooks = itertools.islice(webhooks, count)
-        return run_load(open_loop(*address, webhooks, self.rate, CONNECTIONS, SETTLE)), count
+        result = run_load(open_loop(*address, webhooks, self.rate, CONNECTIONS, SETTLE))
+        return result, count, count / self.rate
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,7 @@ class Run:
     throttled: int  # requests LINE's rate limit refused (429)
     twice: int  # answers beyond one per webhook, by person, however late they came
     busy: tuple[float, float]  # share of a CPU used during the load: server, generator + fake
+    reported: list[int]  # the backlog the server's /readyz gave, polled during load and wait
 
     @property
     def offered(self) -> int:
@@ -235,12 +242,13 @@ def _measure(server: Server, load: Load, fake: FakeLineProcess, number: int, cpu
     with _serving(server, fake, cpu) as (pid, address):
         _warm_up(address, fake, first + RUN_TOKENS // 2)
         start = len(fake.refresh())
-        before = (cpu_seconds(pid), cpu_seconds() + cpu_seconds(fake.pid))
-        result, offered = load.run(address, _webhooks(first))
-        after = (cpu_seconds(pid), cpu_seconds() + cpu_seconds(fake.pid))
-        stopped = result.began + (result.elapsed if load.rate is None else offered / load.rate)
-        deadline, tokens = stopped + load.wait, range(first, first + offered)
-        _await_answers(fake, start, tokens, result.statuses[200], deadline)
+        with _reported_backlog(address) as reported:
+            before = (cpu_seconds(pid), cpu_seconds() + cpu_seconds(fake.pid))
+            result, offered, length = load.run(address, _webhooks(first))
+            after = (cpu_seconds(pid), cpu_seconds() + cpu_seconds(fake.pid))
+            stopped, tokens = result.began + length, range(first, first + offered)
+            deadline = stopped + load.wait
+            _await_answers(fake, start, tokens, result.statuses[200], deadline)
     records = fake.refresh()[start:]  # the server has stopped: nothing more will come
     within = [record for record in records if record.at <= deadline]
     replies = _replies(within, tokens)
@@ -257,6 +265,7 @@ def _measure(server: Server, load: Load, fake: FakeLineProcess, number: int, cpu
             (after[0] - before[0]) / result.elapsed,
             (after[1] - before[1]) / result.elapsed,
         ),
+        reported=reported,
     )
 
 
@@ -285,6 +294,39 @@ def _serving(
         }
         with running(uvicorn("bench.replies:serving_app"), env, cpu) as (process, address):
             yield process.pid, address
+
+
+@contextmanager
+def _reported_backlog(address: tuple[str, int]) -> Iterator[list[int]]:
+    """The backlog the server reports while the block runs, if it does: `GET /readyz` every
+    PROBE seconds from a thread, `{"backlog": {"pending": N}}` read when it is there."""
+    reported: list[int] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        while not stop.wait(PROBE):
+            pending = _pending(address)
+            if pending is not None:
+                reported.append(pending)
+
+    thread = threading.Thread(target=probe, name="readyz-probe", daemon=True)
+    thread.start()
+    try:
+        yield reported
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _pending(address: tuple[str, int]) -> int | None:
+    host, port = address
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=PROBE) as answer:
+            backlog = json.load(answer).get("backlog")
+    except (OSError, ValueError, AttributeError):  # no such route, not JSON, not ready: unknown
+        return None
+    pending = backlog.get("pending") if isinstance(backlog, dict) else None
+    return pending if isinstance(pending, int) else None
 
 
 def _accepted(record: Received, endpoint: str) -> bool:
@@ -371,7 +413,7 @@ def _ladder_row(kind: str, offered_rate: float, run: Run) -> list[str]:
         f"{len(run.replies):,} ({len(run.replies) / run.offered:.0%})",
         _late(nearest_rank(latencies, 0.50)),
         _late(nearest_rank(latencies, 0.99)),
-        f"{_peak_backlog(list(due.values()), [*run.replies.values(), *run.pushes]):,}",
+        _backlog(list(due.values()), run),
         _drained(run),
         f"{len(run.pushes):,}",
         f"{run.twice:,}",
@@ -383,10 +425,13 @@ def _late(latency: float) -> str:
     return seconds(latency) if math.isfinite(latency) else f"> {seconds(SETTLE)}"
 
 
-def _peak_backlog(dues: Sequence[float], answers: Sequence[float]) -> int:
-    """The most webhooks due and not yet answered at any moment."""
+def _backlog(dues: Sequence[float], run: Run) -> str:
+    """The most webhooks due and not yet answered at any moment, and the most the server
+    reported waiting, when it reports a backlog."""
+    answers = [*run.replies.values(), *run.pushes]
     changes = sorted([(at, 1) for at in dues] + [(at, -1) for at in answers])
-    return max(itertools.accumulate(change for _, change in changes), default=0)
+    peak = f"{max(itertools.accumulate(change for _, change in changes), default=0):,}"
+    return f"{peak} (server: {max(run.reported):,})" if run.reported else peak
 
 
 def _drained(run: Run) -> str:
@@ -398,7 +443,13 @@ def _drained(run: Run) -> str:
 
 
 def _ladder_table(rows: list[list[str]], runs: list[Run], notes: list[str]) -> Table:
-    pushes_from = max(SECONDS + SETTLE - TOKEN_LIFE, 0.0)
+    observed = SECONDS + SETTLE  # seconds from the first webhook's due time to the wait's end
+    pushes = (
+        f"only webhooks from the first {observed - TOKEN_LIFE:g} s of a load reach that age "
+        "within the wait"
+        if observed > TOKEN_LIFE
+        else f"no webhook reaches that age within the wait ({observed:g} s from the first)"
+    )
     return Table(
         title="End to end: LINE webhooks to replies, one core",
         method=(
@@ -424,9 +475,8 @@ def _ladder_table(rows: list[list[str]], runs: list[Run], notes: list[str]) -> T
             "wait as inbox rows in the database (a restart resumes them). `replies/s during "
             "load` counts replies that arrived before the load ended.",
             f"A reply to an event older than the reply token's life ({TOKEN_LIFE:g} s) goes by "
-            "push instead, counted apart; within this wait only webhooks from the first "
-            f"{pushes_from:g} s of a load can reach that age, so what is still waiting at the "
-            "end goes by push later, unseen here.",
+            f"push instead, counted apart; {pushes}, so what is still waiting at the end goes "
+            "by push later, unseen here.",
             "`answered twice` = answers (replies and pushes) beyond one per webhook, counted "
             "per person; any fails the benchmark.",
             *_setting_notes(runs),
@@ -510,7 +560,8 @@ def _yardstick_table(kind: str, by_server: dict[Server, list[Run]]) -> Table:
             "`AsyncMessagingApi.reply_message` awaited before the 200, nothing stored, "
             "`web.run_app` on the default asyncio loop), each pinned to the same core, against "
             "the same fake LINE API in its own process. The round with the median replies/s "
-            f"(drain included) is shown. A drain of {DRAIN:g} s follows each load."
+            f"(drain included) is shown. `replies/s with {DRAIN:g} s drain` counts the replies "
+            f"that came by {DRAIN:g} s after the load, per second of load."
         ),
         columns=YARDSTICK_COLUMNS,
         rows=[bot, echo, ["bot ÷ echo", *ratios, "", "", "", "", ""]],
