@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench.load import running
 from bench.peers.line_echo import WEBHOOK_PATH, command
+from bench.servers import running
 from bot.core.clock import FrozenClock
 from tests.conftest import START
 from tests.fakes.line_api import FakeLineApi

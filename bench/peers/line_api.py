@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 from aiohttp import web
 
-from bench.load import running
+from bench.servers import running
 from tests.fakes.line_api import FakeLineApi, Request
 
 
