@@ -41,7 +41,6 @@ from bench.reply_runs import (
     Run,
     Server,
     measure,
-    member,
     setting,
 )
 from bench.report import Table, rate, seconds
@@ -272,13 +271,12 @@ def run() -> list[Table]:
     server_cpu, load_cpus = cpus[0], cpus[1:] or cpus
     numbers = itertools.count(1)
     with pinned(load_cpus), fake_line_api(load_cpus[0]) as fake:
-        fake.add_profiles({member(n): {"displayName": f"สมาชิก {n}"} for n in range(MEMBERS)})
         ladder = [
             (kind, offered, measure(Server(kind), Load(offered), fake, next(numbers), server_cpu))
             for kind in kinds
             for offered in RATES
         ]
-        kind = kinds[-1]  # PostgreSQL, as in production, when the machine has it
+        kind = kinds[-1]  # PostgreSQL when the machine has it
         by_server: dict[Server, list[Run]] = {Server(kind): [], Server(None): []}
         for _ in range(ROUNDS):
             for server, runs in by_server.items():

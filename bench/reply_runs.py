@@ -98,7 +98,7 @@ def _request(number: int, sent_at: float) -> bytes:
                     "webhookEventId": f"01REPLY{number:019d}",
                     "deliveryContext": {"isRedelivery": False},
                     "replyToken": f"{number:032x}",
-                    "source": {"type": "user", "userId": member(number)},
+                    "source": {"type": "user", "userId": _member(number)},
                     "message": {
                         "id": str(700_000_000 + number),
                         "type": "text",
@@ -121,7 +121,7 @@ def _webhooks(first: int) -> Iterator[bytes]:
         yield _request(number, time.time())
 
 
-def member(number: int) -> str:
+def _member(number: int) -> str:
     """The LINE user id of whoever sends webhook `number`."""
     return line(f"{number % MEMBERS:x}").external_id
 
@@ -347,7 +347,7 @@ def _answered_twice(records: Sequence[Received], tokens: range) -> int:
 
     A push cannot be matched to its webhook, but nobody may get more answers than webhooks.
     """
-    asked = Counter(member(number) for number in tokens)
-    got = Counter(member(number) for number in _replies(records, tokens))
+    asked = Counter(_member(number) for number in tokens)
+    got = Counter(_member(number) for number in _replies(records, tokens))
     got.update(record.to for record in records if _accepted(record, "push") and record.to)
     return sum(max(count - asked[person], 0) for person, count in got.items())

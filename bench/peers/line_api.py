@@ -6,7 +6,6 @@ it is meant to time. Here it is the same `tests.fakes.line_api.FakeLineApi` (LIN
 rate limits included), with a small control server next to it that the benchmark asks:
 
 - `GET /healthz`: `{"base_url": …}`, where the fake API listens (LINE_API_BASE_URL);
-- `POST /profiles`: `{user id: {"displayName": …}}`, the LINE profiles of the bot's friends;
 - `GET /received?since=N`: what the fake has answered since its Nth request, in order, as
   `[endpoint, status, at, reply token, push recipient, body bytes]`; `at` is `time.monotonic()`
   when the request arrived, which on Linux is one clock for every process of the machine.
@@ -22,7 +21,7 @@ import json
 import signal
 import sys
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -63,10 +62,6 @@ def control_app(api: FakeLineApi) -> web.Application:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"base_url": api.base_url})
 
-    async def profiles(request: web.Request) -> web.Response:
-        api.profiles.update(await request.json())
-        return web.json_response({})
-
     async def received(request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
         answered = []
@@ -80,7 +75,6 @@ def control_app(api: FakeLineApi) -> web.Application:
     app.add_routes(
         [
             web.get("/healthz", healthz),
-            web.post("/profiles", profiles),
             web.get("/received", received),
         ]
     )
@@ -114,16 +108,6 @@ class FakeLineProcess:
 
     def __post_init__(self) -> None:
         self.base_url = str(self._get("/healthz")["base_url"])
-
-    def add_profiles(self, profiles: Mapping[str, Mapping[str, str]]) -> None:
-        """The LINE profiles of users the bot may look up."""
-        request = urllib.request.Request(  # noqa: S310  # our own loopback control server
-            self.control + "/profiles",
-            data=json.dumps(profiles).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310  # same
-            pass
 
     def refresh(self) -> list[Received]:
         """`received`, brought up to date (only what is new crosses the socket)."""
