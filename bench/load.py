@@ -1,8 +1,9 @@
-"""A small HTTP load generator for the webhook benchmarks, and the server process it aims at.
+"""A small HTTP load generator for the webhook benchmarks, and the rows they report.
 
-The web app runs under uvicorn in a subprocess pinned to one core; the load comes from this
-process (on another core when there is one) over raw keep-alive HTTP/1.1 connections, which
-cost far less per request than an HTTP client library, so the server is what gets measured.
+The web app runs under uvicorn in a subprocess pinned to one core (bench.servers); the load
+comes from this process (on another core when there is one) over raw keep-alive HTTP/1.1
+connections, which cost far less per request than an HTTP client library, so the server is what
+gets measured.
 
 Two shapes of load:
 - closed loop: each connection sends its next request as soon as the last one is answered
@@ -25,26 +26,20 @@ import contextlib
 import gc
 import importlib.util
 import math
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench.databases import inbox_count
 from bench.report import rate
+from bench.servers import pinned, served, usable_cpus
 
 if TYPE_CHECKING:
     from bot.web import WebApp
 
 T = TypeVar("T")
-ROOT = Path(__file__).resolve().parent.parent
-STARTUP_TIMEOUT_SECONDS = 30.0
 
 # What every webhook benchmark offers, unless it says otherwise.
 TARGET_RATE = 2_500.0  # the product brief: this many per second on one core at p99 under 20 ms
@@ -56,7 +51,8 @@ OPEN_CONNECTIONS = 64
 COLUMNS = ("load", "answered", "req/s", "p50", "p99", "max", "unexpected", "send lag p99")
 
 
-def _nearest_rank(values: Sequence[float], fraction: float) -> float:
+def nearest_rank(values: Sequence[float], fraction: float) -> float:
+    """The value under which `fraction` of `values` lie (nearest rank); NaN for none."""
     if not values:
         return math.nan
     ordered = sorted(values)
@@ -71,6 +67,8 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)  # seconds, one per answered request
     lags: list[float] = field(default_factory=list)  # open loop: how late each was taken up
     elapsed: float = 0.0
+    began: float = 0.0  # time.monotonic() when the first request was due: other processes' clock
+    abandoned: int = 0  # open loop: requests still unanswered when the generator gave up
 
     @property
     def answered(self) -> int:
@@ -84,11 +82,11 @@ class LoadResult:
 
     def percentile(self, fraction: float) -> float:
         """The latency under which `fraction` of the answers came (nearest rank), in seconds."""
-        return _nearest_rank(self.latencies, fraction)
+        return nearest_rank(self.latencies, fraction)
 
     def lag(self, fraction: float) -> float:
         """How late the generator took up `fraction` of the requests at most (NaN if closed)."""
-        return _nearest_rank(self.lags, fraction)
+        return nearest_rank(self.lags, fraction)
 
 
 def post_request(path: str, body: bytes, headers: Mapping[str, str]) -> bytes:
@@ -149,18 +147,27 @@ def _no_collection() -> Iterator[None]:
 
 
 async def closed_loop(
-    host: str, port: int, requests: Sequence[bytes], connections: int
+    host: str,
+    port: int,
+    requests: Iterable[bytes],
+    connections: int,
+    seconds: float | None = None,
 ) -> LoadResult:
-    """Send every request over `connections` connections, each as fast as answers come."""
+    """Send the requests over `connections` connections, each as fast as answers come.
+
+    With `seconds`, no request is sent after that long (those in flight are still answered),
+    so `requests` may be endless: a load of fixed length, whatever the server's pace.
+    """
     pool = [await _Connection.open(host, port) for _ in range(connections)]
     result = LoadResult()
-    next_index = 0
+    pending = iter(requests)  # shared by the workers: each request is taken once
+    deadline = math.inf
 
     async def worker(connection: _Connection) -> None:
-        nonlocal next_index
-        while next_index < len(requests):
-            request = requests[next_index]
-            next_index += 1
+        while time.perf_counter() < deadline:
+            request = next(pending, None)
+            if request is None:
+                return
             started = time.perf_counter()
             connection.send(request)
             status = await connection.answer()
@@ -169,7 +176,9 @@ async def closed_loop(
 
     try:
         with _no_collection():
-            started = time.perf_counter()
+            started, result.began = time.perf_counter(), time.monotonic()
+            if seconds is not None:
+                deadline = started + seconds
             await asyncio.gather(*(worker(connection) for connection in pool))
             result.elapsed = time.perf_counter() - started
     finally:
@@ -178,9 +187,19 @@ async def closed_loop(
 
 
 async def open_loop(
-    host: str, port: int, requests: Sequence[bytes], rate: float, connections: int
+    host: str,
+    port: int,
+    requests: Iterable[bytes],
+    rate: float,
+    connections: int,
+    give_up_after: float | None = None,
 ) -> LoadResult:
-    """Send the requests at `rate` per second; latency counts from each request's due time."""
+    """Send the requests at `rate` per second; latency counts from each request's due time.
+
+    With `give_up_after`, requests still unanswered that many seconds after the last one was
+    due are abandoned (counted, not timed): a server that falls far behind cannot make the
+    run last as long as its queue.
+    """
     idle: asyncio.Queue[_Connection] = asyncio.Queue()
     pool = [await _Connection.open(host, port) for _ in range(connections)]
     for connection in pool:
@@ -202,14 +221,17 @@ async def open_loop(
     tasks: list[asyncio.Task[None]] = []
     try:
         with _no_collection():
-            started = time.perf_counter()
+            started, result.began = time.perf_counter(), time.monotonic()
             for index, request in enumerate(requests):
                 due = started + index * interval
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 tasks.append(asyncio.create_task(one(request, due)))
-            await asyncio.gather(*tasks)
+            try:
+                await asyncio.wait_for(asyncio.gather(*tasks), give_up_after)
+            except TimeoutError:  # the unanswered ones are cancelled by now
+                result.abandoned = sum(task.cancelled() for task in tasks)
             result.elapsed = time.perf_counter() - started
     finally:
         await asyncio.gather(*(connection.close() for connection in pool))
@@ -336,89 +358,6 @@ def setting_notes() -> list[str]:
         "(machine noise; a wait for a free connection is not counted, being the server's); "
         "latency counts from the due time, so any lag is in the latency too.",
     ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def usable_cpus() -> list[int]:
-    """The CPUs this process may run on, in order."""
-    if hasattr(os, "sched_getaffinity"):
-        return sorted(os.sched_getaffinity(0))
-    return list(range(os.cpu_count() or 1))
-
-
-@contextlib.contextmanager
-def pinned(cpus: Sequence[int]) -> Iterator[None]:
-    """Run this process on `cpus` for a while (no-op where affinity cannot be set)."""
-    if not hasattr(os, "sched_setaffinity") or not cpus:
-        yield
-        return
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, set(cpus))
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
-
-
-@contextlib.contextmanager
-def served(factory: str, env: Mapping[str, str], cpu: int | None) -> Iterator[tuple[str, int]]:
-    """`uvicorn --factory FACTORY` on a free loopback port, pinned to `cpu`; (host, port).
-
-    The server is stopped (SIGTERM, then SIGKILL) when the block ends.
-    """
-    host, port = "127.0.0.1", _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        factory,
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(  # noqa: S603  # our own interpreter and arguments
-        command, cwd=ROOT, env={**os.environ, **env}
-    )
-    try:
-        if cpu is not None and hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(process.pid, {cpu})
-        _wait_until_up(host, port, process)
-        yield host, port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
-    """Block until GET /healthz answers 200; raise if the server dies or never answers."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the benchmark server exited with {process.returncode}")
-        try:
-            with socket.create_connection((host, port), timeout=1) as connection:
-                connection.sendall(request)
-                if connection.recv(64).startswith(b"HTTP/1.1 200"):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the benchmark server did not answer within {STARTUP_TIMEOUT_SECONDS} s")
 
 
 def web_app() -> WebApp:

@@ -1,219 +1,296 @@
 """End to end: LINE webhooks in, replies out, with every loop of `citybot serve` on one core.
 
-The web app, the inbox processor, the dispatcher with the real handlers and the outbox worker
-run together in one uvicorn process pinned to one core, as in production; registered members
-post `/help` through signed webhooks at a fixed rate, and the fake LINE API of the tests (in this
-process, on the other core) records when each reply arrives. A reply is matched to its webhook by
-its reply token, so its latency counts from when the webhook was due. The backlog is what was
-acknowledged but not yet answered; it lives in the database inbox, so a restart loses none of it.
+The web app, the inbox processor, the dispatcher with the real handlers, the outbox worker and the
+scheduler run together in one uvicorn process pinned to one core, as in production. Registered
+members post `/help` in signed webhooks; the fake LINE API of the tests, in a process of its own
+(bench.peers.line_api) on the other core with the load generator, records when each reply
+arrives, and a reply is matched to its webhook by its reply token. Two loads:
+
+- open loop, at a ladder of rates: webhooks are due at a fixed rate whatever the answers, so
+  latency counts from when each was due and the backlog (acknowledged, not yet answered: in the
+  bot it waits in the database inbox) shows. Each rate has a fresh database and server, so none
+  inherits the last one's backlog.
+- closed loop, against a yardstick: as fast as acknowledged for a fixed time, in rounds that
+  alternate between `citybot serve` and LINE's own aiohttp echo example (bench.peers.line_echo)
+  on the same core, with the same fake and the same webhooks, so machine noise hits both.
+
+Every run checks the exactly-once promise from outside: nobody is answered more often than they
+wrote (replies by token and pushes together); a violation fails the benchmark.
+
+Quicker, while developing: CITYBOT_BENCH_REPLY_RATES=100,500 CITYBOT_BENCH_REPLY_SECONDS=5
+CITYBOT_BENCH_REPLY_ROUNDS=1 python -m bench.run --only replies
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
+import itertools
+import math
+import statistics
+from collections.abc import Sequence
 
-from bench.broadcast import seeded
-from bench.databases import empty_database, postgres_problem
-from bench.load import (
-    OPEN_CONNECTIONS,
-    bot_web_app,
-    open_loop,
-    post_request,
-    run_load,
-    served,
-    usable_cpus,
+from bench.databases import measurable_kinds
+from bench.load import median_run, nearest_rank
+from bench.peers.line_api import fake_line_api
+from bench.reply_runs import (
+    CONNECTIONS,
+    DRAIN,
+    MEMBERS,
+    SECONDS,
+    SETTLE,
+    Load,
+    Run,
+    Server,
+    measure,
+    setting,
 )
 from bench.report import Table, rate, seconds
-from bot.channels.line.webhook import signature
-from bot.web import WebApp
-from db.enums import Role
-from db.session import create_engine, create_session_factory
-from tests.factories import add_members_in_bulk, line
-from tests.fakes.line_api import FakeLineApi
-from tests.fakes.line_events import ACCESS_TOKEN, BOT_USER_ID, SECRET
-from tests.fakes.loopback import serving_in_thread
+from bench.servers import pinned, usable_cpus
 
-MEMBERS = 500  # each writes every few seconds: conversations, not only first contacts
-SECONDS = 15  # of load at each rate
-RATES = (50.0, 75.0, 100.0, 150.0)
-DRAIN_LIMIT = 60.0  # seconds to wait for the last replies after the load stops
+RATES = tuple(float(offered) for offered in setting("RATES", "100,500,1000").split(","))
+ROUNDS = int(setting("ROUNDS", "3"))  # closed loop: runs against each server, alternating
+TOKEN_LIFE = 25.0  # seconds: the bot pushes instead of replying to older events (its default)
 
 
-def serving_app() -> WebApp:
-    """uvicorn factory: `citybot serve` as configured by the environment, every loop running."""
-    return bot_web_app(loops=True)
+# --- the open-loop ladder -----------------------------------------------------------------------
+
+LADDER_COLUMNS = [
+    "database",
+    "offered",
+    "acknowledged",
+    "ack p99",
+    "replies/s during load",
+    "replied by token",
+    "reply p50",
+    "reply p99",
+    "peak backlog",
+    "last reply after load",
+    "sent by push instead",
+    "answered twice",
+]
 
 
-def _members(url: str) -> None:
-    async def write() -> None:
-        engine = create_engine(url)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                accounts = [line(f"{n:x}") for n in range(MEMBERS)]
-                await add_members_in_bulk(session, "khon-kaen", Role.OFFICER, accounts)
-        finally:
-            await engine.dispose()
-
-    seeded(url)
-    asyncio.run(write())
-
-
-def _request(number: int, sent_at: float) -> bytes:
-    """A signed webhook: member `number % MEMBERS` asks for help; the reply token is `number`.
-
-    `sent_at` (epoch seconds) is the event's timestamp: the bot answers by reply token only
-    while the event is fresh, as LINE's tokens expire.
-    """
-    body = json.dumps(
-        {
-            "destination": BOT_USER_ID,
-            "events": [
-                {
-                    "type": "message",
-                    "mode": "active",
-                    "timestamp": int(sent_at * 1000),
-                    "webhookEventId": f"01REPLY{number:019d}",
-                    "deliveryContext": {"isRedelivery": False},
-                    "replyToken": f"{number:032x}",
-                    "source": {"type": "user", "userId": _member(number)},
-                    "message": {"id": str(700_000_000 + number), "type": "text", "text": "/help"},
-                }
-            ],
-        },
-        separators=(",", ":"),
-    ).encode()
-    headers = {"X-Line-Signature": signature(SECRET.encode(), body)}
-    return post_request("/webhooks/line", body, headers)
-
-
-def _member(number: int) -> str:
-    return line(f"{number % MEMBERS:x}").external_id
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(int(fraction * len(ordered)) - 1, 0)] if ordered else float("nan")
-
-
-def _row(
-    offered: float,
-    first: int,
-    count: int,
-    window: tuple[float, float, float],
-    api: FakeLineApi,
-) -> list[str]:
-    """One rate's figures from the replies the fake received for its webhooks.
-
-    `window`: when the load started and stopped, and when the wait for replies ended.
-    """
-    started, stopped, ended = window
-    due = {first + index: started + index / offered for index in range(count)}
-    answered = {
-        int(request.json["replyToken"], 16): request.at
-        for request in api.accepted("reply")
-        if int(request.json["replyToken"], 16) in due
-    }
-    latencies = [answered[number] - due[number] for number in answered]
-    events = sorted([(at, 1) for at in due.values()] + [(at, -1) for at in answered.values()])
-    backlog = peak = 0
-    for _, change in events:
-        backlog += change
-        peak = max(peak, backlog)
-    within = [at for at in answered.values() if at <= stopped]
-    pushed = sum(1 for request in api.accepted("push") if started <= request.at <= ended)
+def _ladder_row(kind: str, offered_rate: float, run: Run) -> list[str]:
+    """One rate's figures; latencies from each webhook's due time, ∞ when never timed."""
+    due = {token: run.load.began + index / offered_rate for index, token in enumerate(run.tokens)}
+    acks = run.load.latencies + [math.inf] * (run.offered - run.load.answered)
+    latencies = [run.replies.get(token, math.inf) - at for token, at in due.items()]
+    refused = run.load.answered - run.acknowledged
+    acknowledged = f"{run.acknowledged:,} of {run.offered:,}"
+    if refused:
+        acknowledged += f" ({refused:,} refused)"
     return [
-        f"{rate(offered)}/s for {SECONDS} s",
-        f"{len(answered):,} of {count:,}",
-        f"{len(within) / (stopped - started):,.0f}/s",
-        seconds(_percentile(latencies, 0.5)),
-        seconds(_percentile(latencies, 0.99)),
-        f"{peak:,}",
-        seconds(max(answered.values(), default=stopped) - stopped),
-        str(pushed),
+        kind,
+        f"{rate(offered_rate)}/s",
+        acknowledged,
+        _late(nearest_rank(acks, 0.99)),
+        rate(run.replied_by(run.stopped) / run.length),
+        f"{len(run.replies):,} ({len(run.replies) / run.offered:.0%})",
+        _late(nearest_rank(latencies, 0.50)),
+        _late(nearest_rank(latencies, 0.99)),
+        _backlog(list(due.values()), run),
+        _drained(run),
+        f"{len(run.pushes):,}",
+        f"{run.twice:,}",
     ]
 
 
-def _ladder(url: str) -> list[list[str]]:
-    api = FakeLineApi()  # every member has a LINE profile, as friends of the bot do
-    api.profiles.update({_member(n): {"displayName": f"สมาชิก {n}"} for n in range(MEMBERS)})
-    cpus = usable_cpus()
-    rows: list[list[str]] = []
-    with serving_in_thread(api):
-        env = {
-            "DATABASE_URL": url,
-            "CITYBOT_ENV": "production",
-            "CITYBOT_LOG_LEVEL": "WARNING",
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
-            "LINE_API_BASE_URL": api.base_url,
-            "LINE_DATA_API_BASE_URL": api.base_url,
-        }
-        with served("bench.replies:serving_app", env, cpus[0] if len(cpus) > 1 else None) as (
-            host,
-            port,
-        ):
-            first = 0
-            for offered in RATES:
-                count = int(offered * SECONDS)
-                begin = time.time() + 1.0  # building the requests takes well under a second
-                requests = [_request(first + n, begin + n / offered) for n in range(count)]
-                time.sleep(max(begin - time.time(), 0.0))
-                started = time.monotonic()
-                result = run_load(open_loop(host, port, requests, offered, OPEN_CONNECTIONS))
-                stopped = time.monotonic()
-                if result.statuses != {200: count}:
-                    raise RuntimeError(f"webhooks not all acknowledged: {result.statuses}")
-                deadline = stopped + DRAIN_LIMIT
-                while time.monotonic() < deadline and _replied(api, first, count) < count:
-                    time.sleep(0.2)
-                window = (started, stopped, time.monotonic())
-                rows.append(_row(offered, first, count, window, api))
-                first += count
-    return rows
+def _late(latency: float) -> str:
+    """A latency, or "> SETTLE" for what came after the wait (or never)."""
+    return seconds(latency) if math.isfinite(latency) else f"> {seconds(SETTLE)}"
 
 
-def _replied(api: FakeLineApi, first: int, count: int) -> int:
-    tokens = (int(request.json["replyToken"], 16) for request in api.accepted("reply"))
-    return sum(1 for token in tokens if first <= token < first + count)
+def _backlog(dues: Sequence[float], run: Run) -> str:
+    """The most webhooks due and not yet answered at any moment, and the most the server
+    reported waiting, when it reports a backlog."""
+    answers = [*run.replies.values(), *run.pushes]
+    changes = sorted([(at, 1) for at in dues] + [(at, -1) for at in answers])
+    peak = f"{max(itertools.accumulate(change for _, change in changes), default=0):,}"
+    return f"{peak} (server: {max(run.reported):,})" if run.reported else peak
 
 
-def run() -> Table:
-    """A rising rate on PostgreSQL (SQLite when no server answers), one process on one core."""
-    problem = postgres_problem()
-    kind = "sqlite" if problem else "postgres"
-    with empty_database(kind) as url:
-        _members(url)
-        rows = _ladder(url)
+def _drained(run: Run) -> str:
+    """From the end of the load to the last answer, if every acknowledged webhook got one."""
+    if run.waiting:
+        return f"not drained: {run.waiting:,} waiting after {seconds(SETTLE)}"
+    last = max([*run.replies.values(), *run.pushes], default=run.stopped)
+    return seconds(max(last - run.stopped, 0.0))
+
+
+def _ladder_table(rows: list[list[str]], runs: list[Run], notes: list[str]) -> Table:
+    observed = SECONDS + SETTLE  # seconds from the first webhook's due time to the wait's end
+    pushes = (
+        f"only webhooks from the first {observed - TOKEN_LIFE:g} s of a load reach that age "
+        "within the wait"
+        if observed > TOKEN_LIFE
+        else f"no webhook reaches that age within the wait ({observed:g} s from the first)"
+    )
     return Table(
         title="End to end: LINE webhooks to replies, one core",
         method=(
             "`citybot serve` (web app, inbox processor, dispatcher and handlers, outbox worker, "
-            f"scheduler) in one uvicorn process pinned to one core, on {kind}, with LINE pointed "
-            f"at the fake LINE API of the tests. {MEMBERS:,} registered members send `/help` in "
-            f"signed webhooks at each rate for {SECONDS} s (open loop, {OPEN_CONNECTIONS} "
-            "connections); "
-            "each reply (a Flex menu, through the reply token) is matched to its webhook."
+            "scheduler) in one uvicorn process pinned to one core, with LINE pointed at the "
+            "fake LINE API of the tests (its checks and LINE's 2,000/s reply limit), which runs "
+            "in a process of its own on the other core next to the load generator. "
+            f"{MEMBERS:,} registered members send `/help` in signed webhooks, open loop over "
+            f"{CONNECTIONS} connections (as the issue's wrk measurement), at each rate for "
+            f"{SECONDS:g} s; every rate on a fresh database and a fresh server, so none "
+            f"inherits another's backlog. Replies are awaited up to {SETTLE:g} s after the "
+            "load, when the generator also gives up on webhooks not yet acknowledged. Each "
+            "reply (a Flex menu, through the reply token) is matched to its webhook by the token."
         ),
-        columns=[
-            "offered",
-            "replied",
-            "replies/s during load",
-            "reply p50",
-            "reply p99",
-            "peak backlog",
-            "last reply after load",
-            "sent by push instead",
-        ],
+        columns=LADDER_COLUMNS,
         rows=rows,
         notes=[
-            "Latency runs from when the webhook was due to when the fake received the reply.",
-            "Backlog = webhooks acknowledged and not yet answered; they wait as inbox rows in the "
-            "database (a restart resumes them), while the process holds at most one batch.",
-            "A reply to an event older than the reply token's life (25 s) goes by push instead; "
-            "those are counted apart, not in `replied`.",
-            "For scale: python-telegram-bot's webhook sample falls to about 60 replies/s under "
-            "load here, with an unbounded in-memory backlog.",
+            *notes,
+            "Latencies run from when the webhook was due: `ack p99` to its 200, `reply p50/p99` "
+            "to when the fake received the reply with its token; "
+            f"`> {seconds(SETTLE)}`: not within the wait, or never.",
+            "Backlog = webhooks due and not yet answered (by reply or push): the acknowledged "
+            "ones wait as inbox rows in the bot's database (a restart resumes them), the others "
+            "at the sender (LINE would give up on them and, with redelivery on, send them "
+            "again). `server:` the most /readyz reported pending, when it reports a backlog. "
+            "`replies/s during load` counts replies that arrived before the load ended.",
+            f"A reply to an event older than the reply token's life ({TOKEN_LIFE:g} s) goes by "
+            f"push instead, counted apart; {pushes}, so what is still waiting at the end goes "
+            "by push later, unseen here.",
+            "`answered twice` = answers (replies and pushes) beyond one per webhook, counted "
+            "per person; any fails the benchmark.",
+            *_setting_notes(runs),
         ],
     )
+
+
+def _setting_notes(runs: list[Run]) -> list[str]:
+    cpus = usable_cpus()
+    generator = ", ".join(map(str, cpus[1:])) or f"{cpus[0]} too (only one CPU)"
+    throttled = sum(run.throttled for run in runs)
+    return [
+        f"Server on CPU {cpus[0]}; load generator (raw keep-alive HTTP/1.1, bench/load.py) and "
+        f"the fake LINE API (bench/peers/line_api.py, uvloop) on CPU {generator}. The fake "
+        f"answered {throttled:,} requests with LINE's 429 (rate limit).",
+    ]
+
+
+# --- the closed loop against the echo example -------------------------------------------------
+
+YARDSTICK_COLUMNS = [
+    "server",
+    "acknowledged/s",
+    "replies/s by end of load",
+    f"replies/s with {DRAIN:g} s drain",
+    "rounds (replies/s with drain)",
+    "reply request",
+    "server core busy",
+    "load core busy",
+    "answered twice",
+]
+
+
+def _acknowledged_rate(run: Run) -> float:
+    return run.acknowledged / run.length
+
+
+def _reply_rate(run: Run) -> float:
+    return run.replied_by(run.stopped) / run.length
+
+
+def _drained_rate(run: Run) -> float:
+    """Replies per second of load, counting those that came in the drain after it too."""
+    return run.replied_by(run.stopped + DRAIN) / run.length
+
+
+RATES_OF_A_RUN = (_acknowledged_rate, _reply_rate, _drained_rate)
+
+
+def _yardstick_row(server: Server, runs: list[Run]) -> tuple[list[str], Run]:
+    """The median round (by replies/s with the drain) stands for the server; the row and it."""
+    run = median_run(runs, key=_drained_rate)
+    return [
+        server.name,
+        *(rate(figure(run)) for figure in RATES_OF_A_RUN),
+        ", ".join(rate(_drained_rate(each)) for each in runs),
+        f"{statistics.fmean(run.sizes):,.0f} B" if run.sizes else "—",
+        f"{run.busy[0]:.0%}",
+        f"{run.busy[1]:.0%}",
+        f"{run.twice:,}",
+    ], run
+
+
+def _ratio(bot: float, echo: float) -> str:
+    return f"{bot / echo:.2f}" if echo else "—"
+
+
+def _yardstick_table(kind: str, by_server: dict[Server, list[Run]]) -> Table:
+    (bot, bot_run), (echo, echo_run) = (
+        _yardstick_row(server, runs) for server, runs in by_server.items()
+    )
+    ratios = [_ratio(figure(bot_run), figure(echo_run)) for figure in RATES_OF_A_RUN]
+    return Table(
+        title="End to end, closed loop: citybot serve next to LINE's echo example",
+        method=(
+            f"The same signed `/help` webhooks from {MEMBERS:,} people over {CONNECTIONS} "
+            "connections, each sending as soon as its last webhook is acknowledged, for "
+            f"{SECONDS:g} s; {ROUNDS} rounds alternating between `citybot serve` on {kind} "
+            "(every loop on; a fresh database each round) and LINE's aiohttp echo example as "
+            "the SDK shows it (bench/peers/line_echo.py: `WebhookParser`, then "
+            "`AsyncMessagingApi.reply_message` awaited before the 200, nothing stored, "
+            "`web.run_app` on the default asyncio loop), each pinned to the same core, against "
+            "the same fake LINE API in its own process. The round with the median replies/s "
+            f"(drain included) is shown. `replies/s with {DRAIN:g} s drain` counts the replies "
+            f"that came by {DRAIN:g} s after the load, per second of load."
+        ),
+        columns=YARDSTICK_COLUMNS,
+        rows=[bot, echo, ["bot ÷ echo", *ratios, "", "", "", "", ""]],
+        notes=[
+            f"Replies/s: citybot serve {rate(_reply_rate(bot_run))} by the end of the load, "
+            f"{rate(_drained_rate(bot_run))} with the drain; the echo example "
+            f"{rate(_reply_rate(echo_run))} and {rate(_drained_rate(echo_run))}: a ratio "
+            f"(bot/echo) of {ratios[1]} and {ratios[2]}.",
+            "The echo answers with one text message (a small reply request), the bot with a "
+            "Flex menu (`reply request` = its body): more to build, render and send per reply.",
+            "The echo acknowledges only after its reply, so its acknowledged/s are its "
+            "replies/s, and a webhook it has no time for waits in the socket; the bot "
+            "acknowledges once the event is in its inbox and replies from there, so "
+            "acknowledged/s above replies/s is backlog kept in the database.",
+            "Core busy = CPU time over the load's wall time: of the server process (on its "
+            "core), and of the load generator and the fake together (on theirs). A server "
+            "under 100 % waits, or shares its core with the machine's other work; a load core "
+            "near 100 % would mean the harness, not the server, sets the pace.",
+        ],
+    )
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+
+def run() -> list[Table]:
+    """The ladder on each database, then the closed loop next to the echo example."""
+    notes: list[str] = []
+    kinds = list(measurable_kinds(notes))
+    cpus = usable_cpus()
+    server_cpu, load_cpus = cpus[0], cpus[1:] or cpus
+    numbers = itertools.count(1)
+    with pinned(load_cpus), fake_line_api(load_cpus[0]) as fake:
+        ladder = [
+            (kind, offered, measure(Server(kind), Load(offered), fake, next(numbers), server_cpu))
+            for kind in kinds
+            for offered in RATES
+        ]
+        kind = kinds[-1]  # PostgreSQL when the machine has it
+        by_server: dict[Server, list[Run]] = {Server(kind): [], Server(None): []}
+        for _ in range(ROUNDS):
+            for server, runs in by_server.items():
+                runs.append(measure(server, Load(), fake, next(numbers), server_cpu))
+    runs = [each for _, _, each in ladder] + [each for runs in by_server.values() for each in runs]
+    tables = [
+        _ladder_table([_ladder_row(*rung) for rung in ladder], runs, notes),
+        _yardstick_table(kind, by_server),
+    ]
+    if any(each.twice for each in runs):
+        report = "\n".join(table.markdown() for table in tables)
+        raise RuntimeError(f"someone was answered more often than they wrote:\n{report}")
+    return tables
+
+
+if __name__ == "__main__":
+    print("\n".join(table.markdown() for table in run()))

@@ -32,7 +32,7 @@ from bench.databases import POSTGRES_ADMIN_URL, postgres_problem, postgres_versi
 from bench.report import Table
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS: dict[str, Callable[[], Table]] = {
+BENCHMARKS: dict[str, Callable[[], Table | list[Table]]] = {
     "migrate_seed": migrate_seed.run,
     "startup": startup.run,
     "inbox_insert": inbox_insert.run,
@@ -107,10 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or BENCHMARKS:
         print(f"==> {name}", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        table = BENCHMARKS[name]()
-        print(table.markdown(), flush=True)
+        result = BENCHMARKS[name]()
+        for table in result if isinstance(result, list) else [result]:
+            print(table.markdown(), flush=True)
+            sections.append(table.markdown())
         print(f"    ({time.perf_counter() - started:.1f} s)", file=sys.stderr, flush=True)
-        sections.append(table.markdown())
 
     if args.only and args.output.exists():
         document = _updated(args.output.read_text(encoding="utf-8"), sections, rerun)
