@@ -6,8 +6,9 @@ Limits here are the strictest common ones; adapters split or shorten further for
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 MAX_CHOICES = 13  # LINE quick reply's ceiling; Telegram keyboards take as many
@@ -132,9 +133,27 @@ _REPLY_TYPES: dict[str, type[Reply]] = {
 }
 
 
+def _plain(value: Any) -> Any:
+    """`value` with our dataclasses as dicts and tuples as lists, copying nothing else.
+
+    `dataclasses.asdict` deep-copies every field on the way, which cost more than the rest of
+    queuing a menu; replies are immutable, so their text and ids are shared as they are.
+    """
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+    return value
+
+
+@functools.cache
+def _field_names(kind: type[Any]) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
+
+
 def reply_to_data(reply: Reply) -> dict[str, Any]:
     """A reply as JSON-able data, for the outbox (which stores replies before sending them)."""
-    data = asdict(reply)
+    data: dict[str, Any] = _plain(reply)
     data["type"] = type(reply).__name__
     if isinstance(reply, Document):
         # Rows without a file keep the shape they had before documents could carry one.
