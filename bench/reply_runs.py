@@ -10,6 +10,8 @@ answered, what went by push, whether anyone was answered twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import cProfile
 import itertools
 import json
 import os
@@ -17,9 +19,10 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 
@@ -55,8 +58,34 @@ PROBE = 0.5  # seconds between looks at the backlog the server reports, if it re
 
 
 def serving_app() -> WebApp:
-    """uvicorn factory: `citybot serve` as configured by the environment, every loop running."""
-    return bot_web_app(loops=True)
+    """uvicorn factory: `citybot serve` as configured by the environment, every loop running.
+
+    With CITYBOT_BENCH_PROFILE=<file>, the server runs under cProfile and writes its profile
+    there as it shuts down (read it with `python -m pstats <file>`): how docs/benchmarks.md's
+    profile of the reply path was taken.
+    """
+    app = bot_web_app(loops=True)
+    target = os.environ.get("CITYBOT_BENCH_PROFILE")
+    if target:
+        app.router.lifespan_context = _profiled(app.router.lifespan_context, target)
+    return app
+
+
+def _profiled(lifespan: Any, target: str) -> Any:
+    """`lifespan` with cProfile on from start-up to shutdown, the stats written to `target`."""
+
+    @contextlib.asynccontextmanager
+    async def profiled(app: Any) -> AsyncIterator[Any]:
+        profile = cProfile.Profile()
+        async with lifespan(app) as state:
+            profile.enable()
+            try:
+                yield state
+            finally:
+                profile.disable()
+                profile.dump_stats(target)
+
+    return profiled
 
 
 # --- the webhooks ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ without knowing the SDK.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections import OrderedDict
@@ -146,7 +147,8 @@ class LineApi:
         self._timeout = timeout
         self._clients: _Clients | None = None
         self._closed = False
-        self._checked: OrderedDict[str, None] = OrderedDict()  # messages the SDK validated
+        # Messages the SDK validated, by identity: `render.requests_for` shares its messages.
+        self._checked: OrderedDict[int, Mapping[str, Any]] = OrderedDict()
 
     @property
     def data_base_url(self) -> str:
@@ -181,10 +183,24 @@ class LineApi:
             for client in clients.http:
                 await client.close()
 
-    async def _call(self, method: str, *args: Any, upload: bool = False, **kwargs: Any) -> Any:
-        """Call the SDK's `method` (of the upload client if `upload`) with our timeout."""
+    async def _call(
+        self, method: str, *args: Any, upload: bool = False, checked: bool = False, **kwargs: Any
+    ) -> Any:
+        """Call the SDK's `method` (of the upload client if `upload`) with our timeout.
+
+        `checked`: the request was made by `_sending`, checked already. pydantic's check of
+        the call's arguments (twice a send: the method and the `_with_http_info` it calls)
+        then goes: the SDK's functions as written, under pydantic's `validate_arguments`,
+        are its `raw_function`.
+        """
         clients = await self._open()
-        call = getattr(clients.blob if upload else clients.api, method)
+        client = clients.blob if upload else clients.api
+        call = getattr(client, method)
+        if checked:
+            unchecked = getattr(type(client), f"{method}_with_http_info", None)
+            raw = getattr(unchecked, "raw_function", None)
+            if raw is not None:
+                call = functools.partial(raw, client, _return_http_data_only=True)
         try:
             return await call(*args, _request_timeout=self._timeout, **kwargs)
         except clients.sdk.messaging.ApiException as error:
@@ -206,21 +222,20 @@ class LineApi:
 
         The hot path: the SDK validates a Flex message and turns it back into JSON through
         pydantic on every call, which cost more than the rest of a reply (about 0.6 ms of a
-        help menu). Here each distinct message is validated once (the same menu goes to
-        many people) and the request is serialised from `document`, which is already LINE's
-        JSON; the SDK's client still sends it (auth, timeouts, errors).
+        help menu). Here each message is validated once (the same menu goes to many people,
+        rendered once: `render.requests_for`) and the request is serialised from `document`,
+        which is already LINE's JSON; the SDK's client still sends it (auth, timeouts, errors).
         """
         sdk = await SDK.load()
         for message in document["messages"]:
-            key = json.dumps(message, sort_keys=True, ensure_ascii=False)
-            if key in self._checked:
-                self._checked.move_to_end(key)
+            if self._checked.get(id(message)) is message:  # this very message, checked before
+                self._checked.move_to_end(id(message))
                 continue
             try:
                 sdk.messaging.Message.from_dict(message)
             except ValueError as error:  # pydantic's ValidationError is a ValueError
                 raise InvalidRequest(f"{model}: {error}") from None
-            self._checked[key] = None
+            self._checked[id(message)] = message  # held, so that its id is not reused
             if len(self._checked) > CHECKED_MESSAGES:
                 self._checked.popitem(last=False)
         return sdk.as_sent(model, dict(document))
@@ -235,14 +250,16 @@ class LineApi:
         request = await self._sending(
             "ReplyMessageRequest", {"replyToken": reply_token, "messages": list(messages)}
         )
-        return self._sent_ids(await self._call("reply_message", request))
+        return self._sent_ids(await self._call("reply_message", request, checked=True))
 
     async def push(
         self, to: str, messages: Sequence[Mapping[str, Any]], *, retry_key: str
     ) -> list[str]:
         """Send to one user, group or room; the same `retry_key` is never delivered twice."""
         request = await self._sending("PushMessageRequest", {"to": to, "messages": list(messages)})
-        response = await self._call("push_message", request, x_line_retry_key=retry_key)
+        response = await self._call(
+            "push_message", request, checked=True, x_line_retry_key=retry_key
+        )
         return self._sent_ids(response)
 
     async def multicast(

@@ -39,7 +39,7 @@ from bot.channels.line.api import (
     LineUnavailable,
     Profile,
 )
-from bot.channels.line.render import Message, batches, render
+from bot.channels.line.render import Message, requests_for
 from bot.channels.line.webhook import PATH, LineWebhook
 from bot.core.accounts import platform_language
 from bot.core.channel import Delivery, Ingest, Outcome, SendResult, Webhook, Wiring
@@ -195,7 +195,7 @@ class LineChannel:
             return SendResult(Outcome.FAILED, error=f"unrenderable: {error}")
 
     async def _send(self, delivery: Delivery) -> SendResult:
-        requests = batches(render(delivery.replies))
+        requests = requests_for(tuple(delivery.replies))
         if not requests or not delivery.recipients:
             return SendResult(Outcome.SENT)
         sent_ids: list[str] = []

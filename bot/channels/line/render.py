@@ -14,6 +14,7 @@ identical body (LINE's retry key requires it) and tests can check sizes without 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -45,6 +46,7 @@ MAX_BUBBLES = 12
 MAX_BUBBLE_BYTES = 30_000  # LINE says 30 KB; bytes of the JSON, counted conservatively
 MAX_CAROUSEL_BYTES = 50_000
 MAX_MESSAGES_PER_REQUEST = 5
+RENDERED_REPLIES = 512  # distinct replies whose LINE messages are kept, most recent first
 POSTBACK_VERSION = "1"
 _SEPARATOR = "|"
 _URI_SCHEMES = ("https://", "http://", "line://", "tel:")
@@ -74,6 +76,23 @@ def render(replies: Sequence[Reply]) -> list[Message]:
     for index, reply in enumerate(replies):
         messages.extend(render_one(reply, last=index == len(replies) - 1))
     return messages
+
+
+def requests_for(replies: tuple[Reply, ...]) -> list[list[Message]]:
+    """The LINE requests' messages for `replies` (`batches` of `render`), made once per reply.
+
+    The same menus and answers go to many people: they are rendered once and the messages
+    shared, never changed after (the API layer checks each with the SDK once, by identity).
+    """
+    try:
+        return _rendered(replies)
+    except TypeError:  # a reply holding something unhashable: rendered afresh
+        return batches(render(replies))
+
+
+@functools.lru_cache(maxsize=RENDERED_REPLIES)
+def _rendered(replies: tuple[Reply, ...]) -> list[list[Message]]:
+    return batches(render(replies))
 
 
 def batches(messages: Sequence[Message]) -> list[list[Message]]:
