@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from collections import deque
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -40,17 +42,60 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class Turns:
+    """One writer at a time, in order of asking, those asking `first` before the others.
+
+    The webhooks' stores ask first: a webhook waits for its commit, and the platform for the
+    webhook, while batches of events and settled messages can wait a moment longer.
+    """
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),
+            deque(),
+        )
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, first: bool = False) -> AsyncIterator[None]:
+        """Hold the turn for the block."""
+        if self._busy:
+            handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting[0 if first else 1].append(handed)
+            try:
+                await handed
+            except asyncio.CancelledError:
+                if handed.done() and not handed.cancelled():
+                    self._pass_on()  # it was handed over just as we gave up: pass it on
+                raise
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._pass_on()
+
+    def _pass_on(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                handed = queue.popleft()
+                if not handed.done():
+                    handed.set_result(None)  # the turn goes straight to them: still busy
+                    return
+        self._busy = False
+
+
 # Each engine's turns, with the event loop they belong to (an engine may outlive a loop).
-_TURNS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = (
+_TURNS: weakref.WeakKeyDictionary[AsyncEngine, tuple[asyncio.AbstractEventLoop, Turns]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def write_turn(
-    bind: AsyncEngine | async_sessionmaker[AsyncSession],
+    bind: AsyncEngine | async_sessionmaker[AsyncSession], *, first: bool = False
 ) -> AbstractAsyncContextManager[object]:
     """A turn to write, for this process's busiest writers (the inbox's store and batches, the
-    outbox's settling), given the engine or a session factory bound to it.
+    outbox's settling), given the engine or a session factory bound to it; `first` for a
+    writer someone is waiting on (a webhook's store).
 
     SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's
     busy handler in steps of up to 100 ms. Queued here instead, the next writer starts the
@@ -62,8 +107,8 @@ def write_turn(
     loop = asyncio.get_running_loop()
     held = _TURNS.get(engine)
     if held is None or held[0] is not loop:
-        held = _TURNS[engine] = (loop, asyncio.Lock())
-    return held[1]
+        held = _TURNS[engine] = (loop, Turns())
+    return held[1].turn(first=first)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

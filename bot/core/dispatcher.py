@@ -10,6 +10,7 @@ handler.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -45,6 +46,8 @@ from db.repositories.outbox import readdress
 
 log = logging.getLogger(__name__)
 
+# A batch gives the event loop back at least every this many events (see `handle_batch`).
+YIELD_EVERY = 8
 # The column sizes of what is stored from an event (db/models/people.py).
 ID_LIMIT = 128
 NAME_LIMIT = 200
@@ -241,7 +244,11 @@ class Dispatcher:
             known = await known_for(
                 session, [event for _, event in ready], self.services.clock.now()
             )
-            for index, event in ready:
+            for position, (index, event) in enumerate(ready, start=1):
+                if position % YIELD_EVERY == 0:
+                    # Events that need no query never give the event loop back: let the
+                    # webhooks waiting on it be acknowledged meanwhile.
+                    await asyncio.sleep(0)
                 try:
                     async with session.begin_nested():
                         replies = await self._dispatch(session, event, known)

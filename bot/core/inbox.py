@@ -121,7 +121,7 @@ class InboxProcessor:
             return 0
         # Through the engine, not a session: the webhook path's one write is cheaper at the
         # driver (see commit_events).
-        async with write_turn(self._engine):
+        async with write_turn(self._engine, first=True):
             stored = await inbox_repo.commit_events(
                 engine=self._engine, channel=channel, events=items, now=self._clock.now()
             )
