@@ -116,6 +116,28 @@ def _drained(run: Run) -> str:
     return seconds(max(last - run.stopped, 0.0))
 
 
+# What profiling the server found (CITYBOT_BENCH_PROFILE=<file>: cProfile of the server process,
+# read with `python -m pstats`), written down where the figures it explains are printed.
+PROFILE_NOTES = [
+    "Profile, before issue 17 (py-spy and cProfile of the server at 150–400/s): 60–90 replies/s "
+    "with the core at 100 %. Each event took five transactions of its own (claim, handle, "
+    "outbox claim, send's settle, profile look-up), with connections checked out and in "
+    "each time; on SQLite the inbox's 16 concurrent chats, the outbox's settles and the "
+    "webhooks' commits fought for the one write lock and slept in SQLite's busy handler; "
+    "the LINE SDK turned each Flex menu into pydantic models and back (about 0.6 ms a reply), "
+    "checked every call's arguments twice, and aiohttp read the proxy variables and ~/.netrc "
+    "on every request; a new sender's profile was fetched from LINE before the answer; the "
+    "claim sorted the whole backlog; `dataclasses.asdict` deep-copied every reply.",
+    "Profile, now (cProfile of the server, closed loop on PostgreSQL): SQLAlchemy 34 % and "
+    "asyncpg 7 % (loading the batch's accounts, chats, members and flow steps as ORM rows, "
+    "and compiling and running its statements), bot/core 12 % (dispatch, routing, replies as "
+    "data), aiohttp and the LINE SDK 14 % (one HTTPS-less POST of 6.9 kB per reply), JSON 4 %, "
+    "uvicorn and Starlette 3 % (the webhooks), handlers 2 % (the menu itself). What is left "
+    "is spread thin: the next step is fewer ORM rows per event (an identity cache across "
+    "batches, kept correct by the writes that change it).",
+]
+
+
 def _ladder_table(rows: list[list[str]], runs: list[Run], notes: list[str]) -> Table:
     observed = SECONDS + SETTLE  # seconds from the first webhook's due time to the wait's end
     pushes = (
@@ -156,6 +178,7 @@ def _ladder_table(rows: list[list[str]], runs: list[Run], notes: list[str]) -> T
             "`answered twice` = answers (replies and pushes) beyond one per webhook, counted "
             "per person; any fails the benchmark.",
             *_setting_notes(runs),
+            *PROFILE_NOTES,
         ],
     )
 

@@ -53,7 +53,9 @@ SETTLE = 10.0  # open loop: how long after the load late acknowledgements and re
 DRAIN = 5.0  # closed loop: the short drain after the load that one reply rate includes
 POLL = 0.2  # seconds between looks at what the fake received, while waiting for replies
 RUN_TOKENS = 10_000_000  # the reply tokens of run n are the numbers from n × RUN_TOKENS on
-WARM_UP = 20  # webhooks answered before each load: a fresh process's first ones pay for imports
+# Answered before each load, one per member: first-time costs (imports, statements compiled,
+# each member's last-seen update) are paid before the measurement.
+WARM_UP = 500
 PROBE = 0.5  # seconds between looks at the backlog the server reports, if it reports one
 
 
