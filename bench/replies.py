@@ -131,7 +131,7 @@ PROFILE_NOTES = [
     "Profile, now (cProfile of the server, closed loop on PostgreSQL): SQLAlchemy 34 % and "
     "asyncpg 7 % (loading the batch's accounts, chats, members and flow steps as ORM rows, "
     "and compiling and running its statements), bot/core 12 % (dispatch, routing, replies as "
-    "data), aiohttp and the LINE SDK 14 % (one HTTPS-less POST of 6.9 kB per reply), JSON 4 %, "
+    "data), aiohttp and the LINE SDK 14 % (one POST of 6.9 kB per reply), JSON 4 %, "
     "uvicorn and Starlette 3 % (the webhooks), handlers 2 % (the menu itself). What is left "
     "is spread thin: the next step is fewer ORM rows per event (an identity cache across "
     "batches, kept correct by the writes that change it).",

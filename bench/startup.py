@@ -174,6 +174,10 @@ def run() -> Table:
         ],
         rows=rows,
         notes=(
+            "`after one LINE reply` includes the plain-Thai lexicons and their dictionary "
+            "(about 75 MB): the first plain text loads them, before its batch is handled "
+            "(`Router.warms`), whoever sent it; until 2026-12-03 a stranger's text did not, "
+            "and this column read 153 MiB.",
             "The first search of materials also loads the Thai tokenizer and its dictionary "
             "(about 75 MB, in a worker thread), not measured here.",
         ),
