@@ -175,4 +175,11 @@ def dispatcher_with_a_bug(
     async def boom(_event: Event, _ctx: Context) -> list[Reply]:
         raise RuntimeError("bug")
 
-    return Dispatcher(sessions=sessions, routers=[broken, *ROUTERS], services=dispatcher.services)
+    return dispatcher_with(broken, dispatcher, sessions)
+
+
+def dispatcher_with(
+    router: Router, dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession]
+) -> Dispatcher:
+    """`dispatcher` with `router`'s routes first, ahead of the bot's own."""
+    return Dispatcher(sessions=sessions, routers=[router, *ROUTERS], services=dispatcher.services)

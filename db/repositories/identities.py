@@ -92,32 +92,23 @@ async def ensure_identities(
     accounts: Mapping[str, Language | None],
     now: datetime,
 ) -> dict[str, Identity]:
-    """`ensure_identity` for many accounts of one channel (id → language hint) at once.
-
-    For a batch of events: one read finds the known accounts, one insert adds the new ones
-    (conflicts ignored, as a racing event may add them too) and one read fetches those.
-    """
-    if not accounts:
-        return {}
-    found = await _rows_by_external_id(session, Identity, channel, accounts)
-    missing = [external_id for external_id in accounts if external_id not in found]
-    if missing:
-        await session.execute(
-            _insert_ignoring_conflict(session, Identity),
-            [
-                {
-                    "channel": channel,
-                    "external_id": external_id,
-                    "language": accounts[external_id],
-                    "blocked": False,
-                    "created_at": now,
-                    "updated_at": now,
-                    "last_seen_at": now,
-                }
-                for external_id in missing
-            ],
-        )
-        found |= await _rows_by_external_id(session, Identity, channel, missing)
+    """`ensure_identity` for many accounts of one channel (id → language hint) at once, for a
+    batch of events."""
+    found = await _found_or_created_many(
+        session,
+        Identity,
+        channel,
+        {
+            external_id: {
+                "language": language,
+                "blocked": False,
+                "created_at": now,
+                "updated_at": now,
+                "last_seen_at": now,
+            }
+            for external_id, language in accounts.items()
+        },
+    )
     for identity in found.values():
         if seen(identity.last_seen_at, now):
             identity.last_seen_at = now
@@ -132,31 +123,49 @@ async def ensure_chats(
     now: datetime,
 ) -> dict[str, Chat]:
     """`ensure_chat` for many chats of one channel (id → kind and title) at once."""
-    if not chats:
-        return {}
-    found = await _rows_by_external_id(session, Chat, channel, chats)
-    missing = [external_id for external_id in chats if external_id not in found]
-    if missing:
-        await session.execute(
-            _insert_ignoring_conflict(session, Chat),
-            [
-                {
-                    "channel": channel,
-                    "external_id": external_id,
-                    "kind": chats[external_id][0],
-                    "title": chats[external_id][1],
-                    "active": True,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for external_id in missing
-            ],
-        )
-        found |= await _rows_by_external_id(session, Chat, channel, missing)
+    found = await _found_or_created_many(
+        session,
+        Chat,
+        channel,
+        {
+            external_id: {
+                "kind": kind,
+                "title": title,
+                "active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for external_id, (kind, title) in chats.items()
+        },
+    )
     for external_id, chat in found.items():
         title = chats[external_id][1]
         if title and chat.title != title:
             chat.title = title
+    return found
+
+
+async def _found_or_created_many(
+    session: AsyncSession, model: type[M], channel: Channel, new_rows: Mapping[str, dict[str, Any]]
+) -> dict[str, M]:
+    """The rows of `model` for these external ids, each missing one inserted from `new_rows`.
+
+    One read finds the known ones, one insert adds the rest (conflicts ignored: a racing
+    event may add them too) and one read fetches those.
+    """
+    if not new_rows:
+        return {}
+    found = await _rows_by_external_id(session, model, channel, new_rows)
+    missing = [external_id for external_id in new_rows if external_id not in found]
+    if missing:
+        await session.execute(
+            _insert_ignoring_conflict(session, model),
+            [
+                {"channel": channel, "external_id": external_id, **new_rows[external_id]}
+                for external_id in missing
+            ],
+        )
+        found |= await _rows_by_external_id(session, model, channel, missing)
     return found
 
 

@@ -22,9 +22,8 @@ from db.enums import Channel, InboxStatus, OutboxStatus
 from db.models import Identity, InboundEvent, OutboundMessage
 from db.repositories.inbox import InboxItem, claim_pending, requeue_stale
 from db.repositories.outbox import claim_due
-from handlers import ROUTERS
 from tests.conftest import Database
-from tests.factories import dispatcher_with_a_bug
+from tests.factories import dispatcher_with, dispatcher_with_a_bug
 from tests.fakes.recording_channel import RecordingChannel
 
 
@@ -310,11 +309,7 @@ async def test_a_failing_event_undoes_only_its_own_changes_in_its_batch(
         await ctx.session.flush()
         raise RuntimeError("bug after a write")
 
-    failing = Dispatcher(
-        sessions=seeded_database.sessions,
-        routers=[broken, *ROUTERS],
-        services=dispatcher.services,
-    )
+    failing = dispatcher_with(broken, dispatcher, seeded_database.sessions)
     pipeline = Pipeline(seeded_database, failing, clock, RetryPolicy(), handing_over=True)
     await pipeline.ingest("h1", user="u5", text="/lang en")
     await pipeline.ingest("h2", user="u6", text="/half")
@@ -355,11 +350,7 @@ async def test_what_text_handlers_load_first_is_loaded_once_before_the_batch(
             )
         seen.append(handled == 0)
 
-    warmed = Dispatcher(
-        sessions=seeded_database.sessions,
-        routers=[loading, *ROUTERS],
-        services=dispatcher.services,
-    )
+    warmed = dispatcher_with(loading, dispatcher, seeded_database.sessions)
     pipeline = Pipeline(seeded_database, warmed, clock, RetryPolicy(), handing_over=True)
     await pipeline.ingest("w1", user="u7", text="/help")
     await pipeline.run()
