@@ -243,18 +243,27 @@ def _ratio(bot: float, echo: float) -> str:
     return f"{bot / echo:.2f}" if echo else "—"
 
 
-def _yardstick_table(kind: str, by_server: dict[Server, list[Run]]) -> Table:
-    (bot, bot_run), (echo, echo_run) = (
-        _yardstick_row(server, runs) for server, runs in by_server.items()
-    )
-    ratios = [_ratio(figure(bot_run), figure(echo_run)) for figure in RATES_OF_A_RUN]
+def _yardstick_table(kinds: list[str], by_server: dict[Server, list[Run]]) -> Table:
+    echo, echo_run = _yardstick_row(Server(None), by_server[Server(None)])
+    rows: list[list[str]] = []
+    said: list[str] = []
+    for kind in kinds:
+        bot, bot_run = _yardstick_row(Server(kind), by_server[Server(kind)])
+        ratios = [_ratio(figure(bot_run), figure(echo_run)) for figure in RATES_OF_A_RUN]
+        rows += [bot, [f"bot on {kind} ÷ echo", *ratios, "", "", "", "", ""]]
+        said.append(
+            f"citybot serve on {kind} {rate(_reply_rate(bot_run))} by the end of the load and "
+            f"{rate(_drained_rate(bot_run))} with the drain (bot/echo {ratios[1]} and "
+            f"{ratios[2]})"
+        )
     return Table(
         title="End to end, closed loop: citybot serve next to LINE's echo example",
         method=(
             f"The same signed `/help` webhooks from {MEMBERS:,} people over {CONNECTIONS} "
             "connections, each sending as soon as its last webhook is acknowledged, for "
-            f"{SECONDS:g} s; {ROUNDS} rounds alternating between `citybot serve` on {kind} "
-            "(every loop on; a fresh database each round) and LINE's aiohttp echo example as "
+            f"{SECONDS:g} s; {ROUNDS} rounds alternating between `citybot serve` on "
+            f"{' and on '.join(kinds)} (every loop on; a fresh database each round) and LINE's "
+            "aiohttp echo example as "
             "the SDK shows it (bench/peers/line_echo.py: `WebhookParser`, then "
             "`AsyncMessagingApi.reply_message` awaited before the 200, nothing stored, "
             "`web.run_app` on the default asyncio loop), each pinned to the same core, against "
@@ -263,12 +272,10 @@ def _yardstick_table(kind: str, by_server: dict[Server, list[Run]]) -> Table:
             f"that came by {DRAIN:g} s after the load, per second of load."
         ),
         columns=YARDSTICK_COLUMNS,
-        rows=[bot, echo, ["bot ÷ echo", *ratios, "", "", "", "", ""]],
+        rows=[*rows, echo],
         notes=[
-            f"Replies/s: citybot serve {rate(_reply_rate(bot_run))} by the end of the load, "
-            f"{rate(_drained_rate(bot_run))} with the drain; the echo example "
-            f"{rate(_reply_rate(echo_run))} and {rate(_drained_rate(echo_run))}: a ratio "
-            f"(bot/echo) of {ratios[1]} and {ratios[2]}.",
+            f"Replies/s: {'; '.join(said)}; the echo example {rate(_reply_rate(echo_run))} "
+            f"and {rate(_drained_rate(echo_run))}.",
             "The echo answers with one text message (a small reply request), the bot with a "
             "Flex menu (`reply request` = its body): more to build, render and send per reply.",
             "The echo acknowledges only after its reply, so its acknowledged/s are its "
@@ -299,15 +306,17 @@ def run() -> list[Table]:
             for kind in kinds
             for offered in RATES
         ]
-        kind = kinds[-1]  # PostgreSQL when the machine has it
-        by_server: dict[Server, list[Run]] = {Server(kind): [], Server(None): []}
+        by_server: dict[Server, list[Run]] = {
+            **{Server(kind): [] for kind in kinds},
+            Server(None): [],
+        }
         for _ in range(ROUNDS):
             for server, runs in by_server.items():
                 runs.append(measure(server, Load(), fake, next(numbers), server_cpu))
     runs = [each for _, _, each in ladder] + [each for runs in by_server.values() for each in runs]
     tables = [
         _ladder_table([_ladder_row(*rung) for rung in ladder], runs, notes),
-        _yardstick_table(kind, by_server),
+        _yardstick_table(kinds, by_server),
     ]
     if any(each.twice for each in runs):
         report = "\n".join(table.markdown() for table in tables)
