@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,6 +30,7 @@ from bot.core.clock import Clock
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import ChatMoved, Event, FileReceived
 from bot.core.failures import InboxRetries, describe, is_transient, stop_if_cancelled
+from bot.core.leases import renewed
 from bot.core.settling import (
     STOPPED,
     STOPPED_KIND,
@@ -316,33 +317,20 @@ class InboxProcessor:
         if hooks.handing_over and self._hand_over is not None:
             await self._hand_over(hooks.handing_over)
 
-    @contextlib.asynccontextmanager
-    async def _claims_kept(self, event_ids: list[int]) -> AsyncIterator[None]:
+    def _claims_kept(self, event_ids: list[int]) -> contextlib.AbstractAsyncContextManager[None]:
         """Renew the claims on `event_ids` every third of a lease until the block ends."""
-        finished = asyncio.Event()
 
         async def renew() -> None:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self._lease.total_seconds() / 3):
-                        await finished.wait()
-                if finished.is_set():
-                    return
-                try:
-                    async with self._sessions() as session, session.begin():
-                        await inbox_repo.renew_claims(
-                            session=session, event_ids=event_ids, now=self._clock.now()
-                        )
-                except Exception as error:
-                    log.warning("inbox: claims not renewed (%s); trying again", describe(error))
+            try:
+                async with self._sessions() as session, session.begin():
+                    await inbox_repo.renew_claims(
+                        session=session, event_ids=event_ids, now=self._clock.now()
+                    )
+            except Exception as error:
+                stop_if_cancelled()
+                log.warning("inbox: claims not renewed (%s); trying again", describe(error))
 
-        renewing = asyncio.create_task(renew(), name="inbox-claims")
-        try:
-            yield
-        finally:
-            # Ended, not cancelled: a renewal under way finishes its transaction.
-            finished.set()
-            await renewing
+        return renewed(self._lease.total_seconds() / 3, renew)
 
     async def _parse(self, row: InboundEvent) -> Event | None:
         """The row's event; rows without one (unreadable, standby, out of tries) settle here."""

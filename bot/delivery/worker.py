@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.channel import ChannelAdapter, Delivery, Outcome, SendResult
 from bot.core.clock import Clock
 from bot.core.failures import stop_if_cancelled
+from bot.core.leases import renewed
 from bot.core.replies import reply_from_data
 from bot.delivery.limits import DeliveryLimits
 from bot.delivery.retry import RetryPolicy
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 # Short, and renewed every third of it while a batch is sent: a killed worker's messages are
 # taken over by the next worker (or the restarted process) within this plus one poll.
 DEFAULT_LEASE = timedelta(seconds=15)
+# How often a batch being sent records the outcomes so far (see `_deliver`).
+SETTLE_EVERY_SECONDS = 0.25
 # Batches of answers handed over by the inbox and being sent at once; the inbox waits beyond.
 MAX_HANDED_OVER = 8
 # What a message gets that was not tried because an earlier one of its chat did not go: it
@@ -178,48 +181,71 @@ class OutboxWorker:
     async def _deliver(self, claimed: Sequence[OutboundMessage], lease_until: datetime) -> None:
         """Send claimed messages, each chat's in order and chats side by side; settle them all.
 
-        The outcomes are recorded together in one transaction at the end.
+        Outcomes are recorded together, every SETTLE_EVERY_SECONDS and at the end: a batch of
+        answers in a transaction or two, while a slow channel's batch (Telegram's 25 a
+        second) still leaves little sent-but-unrecorded for a crash to send again.
         """
         by_chat: dict[tuple[Channel, str], list[OutboundMessage]] = defaultdict(list)
         for message in claimed:
             by_chat[(message.channel, message.chat_key)].append(message)
         held = {message.id for message in claimed}
-        renewing = asyncio.create_task(self._keep_lease(held, lease_until))
         outcomes: list[tuple[OutboundMessage, SendResult]] = []
+
+        async def flush() -> None:
+            taken = outcomes[:]
+            del outcomes[:]
+            if not taken:
+                return
+            try:
+                await self._settle(taken)
+            except Exception:  # kept for the next flush; the lease is the safety net
+                stop_if_cancelled()
+                log.exception("outbox: recording %d outcomes failed", len(taken))
+                outcomes[:0] = taken
+
         try:
-            await asyncio.gather(
-                *(self._send_in_order(messages, held, outcomes) for messages in by_chat.values())
-            )
+            async with (
+                renewed(self._lease.total_seconds() / 3, self._keeper(held, lease_until)),
+                renewed(SETTLE_EVERY_SECONDS, flush),
+            ):
+                await asyncio.gather(
+                    *(
+                        self._send_in_order(messages, held, outcomes)
+                        for messages in by_chat.values()
+                    )
+                )
         finally:
-            renewing.cancel()
-            # Not `suppress(CancelledError)`: that would also swallow a cancellation of this
-            # task arriving now (a shutdown), and the worker would go on.
-            await asyncio.gather(renewing, return_exceptions=True)
             if outcomes:
                 await self._settle(outcomes)
 
-    async def _keep_lease(self, held: set[int], held_until: datetime) -> None:
-        """Renew the lease on a batch while it is being sent, until cancelled.
+    def _keeper(self, held: set[int], held_until: datetime) -> Callable[[], Awaitable[None]]:
+        """The renewal of a batch's lease while it is being sent (see `leases.renewed`).
 
         Rate limits and a platform's 429s can stretch a batch past the lease; without renewal
         another worker would take over messages this one is about to send, and send them twice.
         A message whose lease was lost anyway (this process stalled) leaves `held`, and is
         left to the worker that took it over.
         """
-        while True:
-            await asyncio.sleep(self._lease.total_seconds() / 3)
+
+        async def renew() -> None:
+            nonlocal held_until
             until = self._clock.now() + self._lease
             try:
                 async with self._sessions() as session, session.begin():
                     still = await outbox_repo.renew_claims(
-                        session=session, message_ids=list(held), held_until=held_until, until=until
+                        session=session,
+                        message_ids=list(held),
+                        held_until=held_until,
+                        until=until,
                     )
             except Exception:  # the next renewal tries again; the lease is the safety net
                 stop_if_cancelled()
                 log.exception("outbox: renewing a lease failed")
-                continue
+                return
             held.intersection_update(still)
             held_until = until
+
+        return renew
 
     async def _send_in_order(
         self,

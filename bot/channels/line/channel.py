@@ -337,8 +337,7 @@ class LineChannel:
         user_id = event.user.external_id
         if isinstance(event, Followed):
             try:
-                async with asyncio.timeout(PROFILE_WAIT_SECONDS):
-                    profile = await self._profile(event, refresh=True)
+                profile = await self._profile(event, refresh=True, wait=PROFILE_WAIT_SECONDS)
             except (LineApiError, LineUnavailable, TimeoutError) as error:
                 self._not_found(user_id, error)
                 return event
@@ -400,9 +399,12 @@ class LineChannel:
                 now=self._clock.now(),
             )
 
-    async def _profile(self, event: Event, *, refresh: bool) -> Profile | None:
+    async def _profile(
+        self, event: Event, *, refresh: bool, wait: float | None = None
+    ) -> Profile | None:
         """The sender's profile from LINE, saved; None when the identity row has one already
-        (and `refresh` is off)."""
+        (and `refresh` is off). `wait` bounds the wait for LINE only: a transaction is never
+        cut off halfway (see bot/core/leases.py)."""
         assert event.user is not None
         user_id = event.user.external_id
         if not refresh:
@@ -413,12 +415,13 @@ class LineChannel:
             if cached:
                 self._remember(user_id)
                 return None
-        if event.chat.is_group:
-            profile = await self.api.member_profile(
-                event.chat.external_id, user_id, room=event.chat.kind is ChatKind.ROOM
-            )
-        else:
-            profile = await self.api.profile(user_id)
+        async with asyncio.timeout(wait):
+            if event.chat.is_group:
+                profile = await self.api.member_profile(
+                    event.chat.external_id, user_id, room=event.chat.kind is ChatKind.ROOM
+                )
+            else:
+                profile = await self.api.profile(user_id)
         async with self._sessions() as session, session.begin():
             await profiles.save_profile(
                 session=session,
